@@ -1,0 +1,178 @@
+"""Article extraction: one parsed tree in, a flat record out.
+
+``extract_article(html, url, rules=None, http_charset=None, now=None) -> dict`` and
+``to_json(result) -> str``. Modules by concern: ``encoding`` (bytes → text), ``dates``
+(Vietnamese date forms), ``metadata`` (JSON-LD, meta, links), ``body`` (main text),
+``rules`` (per-outlet selectors as data), ``classify`` (article or listing page).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Optional
+
+from .classify import classify_page
+from .dates import VN_TZ, parse_date
+from .encoding import decode_html
+from .metadata import (
+    amphtml_url,
+    article_objects,
+    author_candidates,
+    canonical_url,
+    choose_author,
+    choose_published,
+    extract_lead,
+    extract_title,
+    is_amp,
+    jsonld_objects,
+    meta_values,
+    organisation_names,
+    outlet_of,
+    published_candidates,
+    strip_site_suffix,
+    visible_date_candidates,
+)
+from .parse import parse_html
+from .rules import choose_layout, load_outlet_rules, rules_for
+from .body import extract_body, join_paragraphs
+from .selectors import node_text, select
+
+__all__ = ["extract_article", "to_json", "parse_date", "decode_html", "load_outlet_rules", "rules_for", "STABLE_KEYS"]
+
+STABLE_KEYS = ("url", "canonical_url", "title", "published", "author", "text", "outlet")
+
+
+def _empty(url: str, reason: str) -> dict:
+    return {
+        "url": url, "canonical_url": url, "title": None, "published": None, "author": None, "text": "",
+        "outlet": outlet_of(url), "lead": None, "amp_canonical": False, "is_article": False, "reason": reason,
+        "encoding": None, "sources": {},
+    }
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    rules: Optional[list[dict]] = None,
+    http_charset: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> dict:
+    """Extract one page. Never raises on bad markup; ``reason`` says why a page is not an article."""
+    from .metadata import clean_author
+    from .rules import validate_layout
+
+    if isinstance(html, bytes):
+        text, encoding = decode_html(html, http_charset)
+    else:
+        text, encoding = decode_html(html)
+    tree = parse_html(text)
+    if tree is None:
+        result = _empty(url, "empty or unparsable page")
+        result["encoding"] = encoding
+        return result
+
+    if rules is None:
+        layouts = rules_for(outlet_of(url))
+    else:
+        layouts = [validate_layout(r, f"rules[{i}]") for i, r in enumerate(rules)]
+
+    meta = meta_values(tree)
+    ld = jsonld_objects(tree)
+    articles = article_objects(ld)
+    orgs = organisation_names(meta, ld, url)
+    sources: dict[str, Optional[str]] = {}
+
+    # publication time first: it chooses the versioned layout
+    published, sources["published"] = choose_published(published_candidates(tree, meta, articles), now)
+    layout = choose_layout(tree, layouts, published)
+    sources["layout"] = (layout or {}).get("name") or ("#%d" % layouts.index(layout) if layout else None)
+
+    if layout and layout.get("published"):
+        for node in select(tree, layout["published"]):
+            raw = node if isinstance(node, str) else (node.get("datetime") or node.get("content") or node_text(node))
+            parsed = parse_date(raw, now=now)
+            if parsed:
+                published, sources["published"] = parsed, "rules"
+                break
+    if published is None:
+        published, src = choose_published(visible_date_candidates(tree), now)
+        if published:
+            sources["published"] = src
+
+    title = None
+    if layout and layout.get("title"):
+        found = select(tree, layout["title"])
+        if found:
+            title = " ".join(node_text(found[0]).split()) or None
+            sources["title"] = "rules"
+    if not title:
+        title = extract_title(tree, meta, articles, orgs)
+        sources["title"] = "metadata"
+
+    author = None
+    if layout and layout.get("author"):
+        for node in select(tree, layout["author"]):
+            author = clean_author(node_text(node), orgs)
+            if author:
+                sources["author"] = "rules"
+                break
+    if not author:
+        author, sources["author"] = choose_author(author_candidates(tree, meta, articles), orgs)
+
+    lead = None
+    if layout and layout.get("lead"):
+        found = select(tree, layout["lead"])
+        if found:
+            lead = node_text(found[0]) or None
+    if not lead:
+        lead = extract_lead(tree, meta)
+
+    canonical = canonical_url(tree, url, meta)
+    amp = is_amp(tree, url)
+
+    body, sources["text"] = extract_body(tree, url, layout)
+    body = _drop_leading_repeats(body, title, lead)
+
+    result = {
+        "url": url,
+        "canonical_url": canonical,
+        "title": title,
+        "published": published,
+        "author": author,
+        "text": body,
+        "outlet": outlet_of(url),
+        "lead": lead,
+        "amp_canonical": bool(amp and canonical.rstrip("/") != url.rstrip("/")),
+        "amphtml": amphtml_url(tree, url),
+        "encoding": encoding,
+        "sources": sources,
+    }
+    result["is_article"], result["reason"] = classify_page(tree, url, canonical, result, bool(articles), meta)
+    return result
+
+
+def _drop_leading_repeats(body: str, title: Optional[str], lead: Optional[str]) -> str:
+    """Remove the headline or the sapo when the body extractor picked them up as first lines."""
+    lines = body.split("\n")
+    norm = lambda s: " ".join((s or "").split()).casefold()
+    while lines and lines[0] and norm(lines[0]) in {norm(title), norm(lead)} and len(lines) > 1:
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+def to_json(result: dict, *, indent: Optional[int] = 2) -> str:
+    """JSON for the CLI: the stable keys first, datetimes ISO 8601 in +07:00."""
+    def conv(value: Any) -> Any:
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=VN_TZ)
+            return aware.astimezone(VN_TZ).isoformat()
+        if isinstance(value, dict):
+            return {k: conv(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [conv(v) for v in value]
+        return value
+
+    ordered = {k: conv(result.get(k)) for k in STABLE_KEYS}
+    ordered.update({k: conv(v) for k, v in result.items() if k not in ordered})
+    return json.dumps(ordered, ensure_ascii=False, indent=indent)

@@ -1,0 +1,267 @@
+"""Article-list filters shared by the review app and the exports.
+
+One ``ArticleFilter`` describes what a staff member selected; the functions here turn it
+into SQL with bound parameters only (nothing from a request is ever spliced into SQL text):
+
+- ``filtered_articles(session, f, sort=..., after=cursor, limit=50) -> (articles, next_cursor)``
+  keyset pagination on (published, id) or (relevance_score, id), newest / highest first,
+  never OFFSET; articles without a sort key come last, by id;
+- ``count_articles(session, f)`` and ``facet_counts(session, f)`` for the counts;
+- ``iter_articles(session, f, batch=1000)`` streams every match in keyset order.
+
+Filters on the JSON label lists (themes, provinces, ministries) use ``@>`` on PostgreSQL
+(GIN indexes, migration 0002) and ``json_each`` on SQLite. The text search folds the query
+with ``storage.search.fold`` and matches ``articles.search_text`` (trigram index on
+PostgreSQL), so "cai cach" finds "cải cách".
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, fields, replace
+from typing import Any, Iterator, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, func, literal, or_, select, true, tuple_, type_coerce
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Outlet
+from storage.search import fold
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DIVISIONS = ("current", "former")
+SORTS = ("date", "score")
+SENTIMENTS = ("positive", "neutral", "negative")
+REVIEW_STATUSES = ("unreviewed", "confirmed", "corrected")
+MAX_LIMIT = 1000
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used (bad cursor, unknown sort or division)."""
+
+
+@dataclass
+class ArticleFilter:
+    date_from: Optional[dt.date] = None  # publication day in Asia/Ho_Chi_Minh, inclusive
+    date_to: Optional[dt.date] = None  # inclusive
+    outlet_id: Optional[str] = None
+    outlet_kind: Optional[str] = None
+    province: Optional[str] = None
+    division: str = "current"  # which province list ``province`` is matched against
+    ministry: Optional[str] = None
+    theme: Optional[str] = None
+    sentiment: Optional[str] = None
+    relevant: Optional[bool] = None
+    review_status: Optional[str] = None
+    duplicate: Optional[bool] = None
+    q: Optional[str] = None  # search text, with or without diacritics
+    reviewed_only: bool = False
+
+    def is_empty(self) -> bool:
+        default = ArticleFilter()
+        return all(getattr(self, f.name) == getattr(default, f.name) for f in fields(self))
+
+
+# --------------------------------------------------------------------------- predicates
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _json_list_has(session: Session, column, value: str):
+    """``value`` is an element of the JSON list in ``column``."""
+    if _dialect(session) == "postgresql":
+        return type_coerce(column, postgresql.JSONB).contains([value])
+    elements = func.json_each(column).table_valued("value")
+    return exists(select(literal(1)).select_from(elements).where(elements.c.value == value))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ).astimezone(dt.timezone.utc)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def conditions(session: Session, f: ArticleFilter) -> list:
+    """The WHERE conditions of filter ``f`` (bound parameters only)."""
+    if f.division not in DIVISIONS:
+        raise FilterError(f"division {f.division!r}: expected one of {', '.join(DIVISIONS)}")
+    conds: list = []
+    if f.date_from:
+        conds.append(Article.published >= _day_start(f.date_from))
+    if f.date_to:
+        conds.append(Article.published < _day_start(f.date_to + dt.timedelta(days=1)))
+    if f.outlet_id:
+        conds.append(Article.outlet_id == f.outlet_id)
+    if f.outlet_kind:
+        conds.append(Article.outlet_id.in_(select(Outlet.id).where(Outlet.kind == f.outlet_kind)))
+    if f.province:
+        column = Article.provinces_current if f.division == "current" else Article.provinces
+        conds.append(_json_list_has(session, column, f.province))
+    if f.ministry:
+        conds.append(or_(_json_list_has(session, Article.ministries, f.ministry),
+                         _json_list_has(session, Article.ministries_current, f.ministry)))
+    if f.theme:
+        conds.append(_json_list_has(session, Article.themes, f.theme))
+    if f.sentiment:
+        conds.append(Article.sentiment == f.sentiment)
+    if f.relevant is not None:
+        conds.append(Article.relevant.is_(True) if f.relevant else Article.relevant.is_not(True))
+    if f.review_status:
+        conds.append(Article.review_status == f.review_status)
+    if f.reviewed_only:
+        conds.append(Article.review_status != "unreviewed")
+    if f.duplicate is not None:
+        conds.append(Article.duplicate_of_id.is_not(None) if f.duplicate else Article.duplicate_of_id.is_(None))
+    folded = fold(f.q)
+    if folded:
+        conds.append(Article.search_text.like(_like_pattern(folded), escape="\\"))
+    return conds
+
+
+def filtered_select(session: Session, f: ArticleFilter) -> Select:
+    """``SELECT articles WHERE <filter>`` without order or limit (for callers composing their own)."""
+    return select(Article).where(*conditions(session, f))
+
+
+# --------------------------------------------------------------------------- keyset cursor
+def _sort_column(sort: str):
+    if sort == "date":
+        return Article.published
+    if sort == "score":
+        return Article.relevance_score
+    raise FilterError(f"sort {sort!r}: expected one of {', '.join(SORTS)}")
+
+
+def encode_cursor(sort: str, key: Any, article_id: int) -> str:
+    if isinstance(key, dt.datetime):
+        key = key.astimezone(dt.timezone.utc).isoformat()
+    raw = json.dumps([sort, key, article_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """(sort key or None for the keyless tail, article id) from a cursor string."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, key, article_id = json.loads(raw)
+        if kind != sort or not isinstance(article_id, int):
+            raise ValueError
+        if key is not None:
+            key = dt.datetime.fromisoformat(key) if sort == "date" else float(key)
+            if isinstance(key, dt.datetime) and key.tzinfo is None:
+                raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FilterError(f"cursor {cursor[:40]!r} is not a valid page cursor for sort {sort!r}") from exc
+    return key, article_id
+
+
+def filtered_articles(
+    session: Session,
+    f: ArticleFilter,
+    *,
+    sort: str = "date",
+    after: Optional[str] = None,
+    limit: int = 50,
+) -> tuple[list[Article], Optional[str]]:
+    """One page of matching articles, newest (or highest score) first, and the next page's cursor.
+
+    Articles with a sort key come first, ordered by (key, id) descending; those without one
+    (no publication date / not yet scored) follow, by id descending.
+    """
+    column = _sort_column(sort)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    base = conditions(session, f)
+    key, last_id = decode_cursor(after, sort) if after else (None, None)
+    in_tail = after is not None and key is None
+
+    rows: list[Article] = []
+    if not in_tail:
+        stmt = select(Article).where(*base, column.is_not(None))
+        if after is not None:
+            stmt = stmt.where(tuple_(column, Article.id) < tuple_(literal(key, column.type), literal(last_id)))
+        stmt = stmt.order_by(column.desc(), Article.id.desc()).limit(limit + 1)
+        rows = list(session.scalars(stmt).unique())
+    if len(rows) <= limit:
+        stmt = select(Article).where(*base, column.is_(None))
+        if in_tail:
+            stmt = stmt.where(Article.id < last_id)
+        stmt = stmt.order_by(Article.id.desc()).limit(limit + 1 - len(rows))
+        rows += list(session.scalars(stmt).unique())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(sort, getattr(last, column.key), last.id)
+
+
+def iter_articles(session: Session, f: ArticleFilter, *, batch: int = 1000, sort: str = "date") -> Iterator[Article]:
+    """Every matching article in keyset order, ``batch`` at a time; memory stays flat.
+
+    Yielded articles are expunged from the session after their batch: do not modify them.
+    """
+    cursor: Optional[str] = None
+    while True:
+        rows, cursor = filtered_articles(session, f, sort=sort, after=cursor, limit=batch)
+        yield from rows
+        for article in rows:
+            if article in session:
+                session.expunge(article)
+        if cursor is None:
+            return
+
+
+# --------------------------------------------------------------------------- counts
+def count_articles(session: Session, f: ArticleFilter) -> int:
+    stmt = select(func.count()).select_from(Article).where(*conditions(session, f))
+    return int(session.scalar(stmt) or 0)
+
+
+def _group_counts(session: Session, column, conds: list, *, select_from=None) -> dict[str, int]:
+    stmt = select(column, func.count()).select_from(select_from if select_from is not None else Article)
+    stmt = stmt.where(*conds).group_by(column)
+    return {("" if key is None else str(key)): int(n) for key, n in session.execute(stmt)}
+
+
+def facet_counts(session: Session, f: ArticleFilter) -> dict[str, dict[str, int]]:
+    """Counts of the matching articles per theme, sentiment, outlet kind and review status.
+
+    Each facet is computed for the current filter (an article with two themes counts once
+    under each). Keys are the stored codes; '' stands for "none".
+    """
+    conds = conditions(session, f)
+    if _dialect(session) == "postgresql":
+        elements = func.jsonb_array_elements_text(type_coerce(Article.themes, postgresql.JSONB)).table_valued("value")
+    else:
+        elements = func.json_each(Article.themes).table_valued("value")
+    themes_stmt = (
+        select(elements.c.value, func.count())
+        .select_from(Article)
+        .join(elements, true())
+        .where(*conds)
+        .group_by(elements.c.value)
+    )
+    themes = {str(k): int(n) for k, n in session.execute(themes_stmt)}
+    kinds_stmt = (
+        select(Outlet.kind, func.count())
+        .select_from(Article)
+        .outerjoin(Outlet, Outlet.id == Article.outlet_id)
+        .where(*conds)
+        .group_by(Outlet.kind)
+    )
+    kinds = {("" if k is None else str(k)): int(n) for k, n in session.execute(kinds_stmt)}
+    return {
+        "theme": themes,
+        "sentiment": _group_counts(session, Article.sentiment, conds),
+        "outlet_kind": kinds,
+        "review_status": _group_counts(session, Article.review_status, conds),
+    }
+
+
+def with_changes(f: ArticleFilter, **changes: Any) -> ArticleFilter:
+    """A copy of ``f`` with some fields changed (for "count if I also pick X" links)."""
+    return replace(f, **changes)
