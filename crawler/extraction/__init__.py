@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Optional
 
@@ -19,12 +20,14 @@ from .metadata import (
     article_objects,
     author_candidates,
     canonical_url,
+    clean_author,
     choose_author,
     choose_published,
     extract_lead,
     extract_title,
     is_amp,
     jsonld_objects,
+    lead_node,
     meta_values,
     organisation_names,
     outlet_of,
@@ -33,8 +36,8 @@ from .metadata import (
     visible_date_candidates,
 )
 from .parse import parse_html
-from .rules import choose_layout, load_outlet_rules, rules_for
-from .body import extract_body, join_paragraphs
+from .rules import choose_layout, load_outlet_rules, rules_for, validate_layout
+from .body import LEAD_MARK, extract_body
 from .selectors import node_text, select
 
 __all__ = ["extract_article", "to_json", "parse_date", "decode_html", "load_outlet_rules", "rules_for", "STABLE_KEYS"]
@@ -59,8 +62,6 @@ def extract_article(
     now: Optional[datetime] = None,
 ) -> dict:
     """Extract one page. Never raises on bad markup; ``reason`` says why a page is not an article."""
-    from .metadata import clean_author
-    from .rules import validate_layout
 
     if isinstance(html, bytes):
         text, encoding = decode_html(html, http_charset)
@@ -120,12 +121,17 @@ def extract_article(
     if not author:
         author, sources["author"] = choose_author(author_candidates(tree, meta, articles), orgs)
 
-    lead = None
+    lead, node = None, None
     if layout and layout.get("lead"):
-        found = select(tree, layout["lead"])
+        found = [n for n in select(tree, layout["lead"]) if not isinstance(n, str)]
         if found:
-            lead = node_text(found[0]) or None
-    if not lead:
+            node = found[0]
+    if node is None:
+        node = lead_node(tree)
+    if node is not None:
+        lead = " ".join(node_text(node).split()) or None
+        node.set(LEAD_MARK, "1")  # pruned from the body
+    else:
         lead = extract_lead(tree, meta)
 
     canonical = canonical_url(tree, url, meta)
@@ -133,6 +139,11 @@ def extract_article(
 
     body, sources["text"] = extract_body(tree, url, layout)
     body = _drop_leading_repeats(body, title, lead)
+    body, byline = split_trailing_credits(body, author)
+    if not author and byline:
+        author = clean_author(byline, orgs)
+        if author:
+            sources["author"] = "body-byline"
 
     result = {
         "url": url,
@@ -152,11 +163,45 @@ def extract_article(
     return result
 
 
+_NAME_LINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.'-]*\s+){0,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ.'-]*$")
+_CREDIT_LINE = re.compile(r"^(?:\(.{2,40}\)|theo\s.{2,40}|nguồn\s*:.{2,60}|\*?\s*ảnh\s*:.{2,60})$", re.IGNORECASE)
+
+
+def split_trailing_credits(body: str, author: Optional[str]) -> tuple[str, Optional[str]]:
+    """Strip byline/credit lines after the last paragraph; return ``(body, byline)``.
+
+    Vietnamese outlets end the story with the author's name ("Lê Phương"), an agency credit
+    ("(TTXVN/Vietnam+)") or a source line ("Theo VnExpress"); none is body text.
+    """
+    lines = body.split("\n")
+    byline = None
+    while len(lines) > 1:
+        last = lines[-1].strip()
+        if not last:
+            lines.pop()
+            continue
+        if len(last) > 60 or last.endswith((".", "!", "?", ":", ";", "…", '"', "”")):
+            break
+        if author and last.casefold() == author.casefold():
+            lines.pop()
+            byline = byline or last
+            continue
+        if _CREDIT_LINE.match(last):
+            lines.pop()
+            continue
+        if _NAME_LINE.match(last) and len(last.split()) <= 5:
+            lines.pop()
+            byline = byline or last
+            continue
+        break
+    return "\n".join(lines), byline
+
+
 def _drop_leading_repeats(body: str, title: Optional[str], lead: Optional[str]) -> str:
-    """Remove the headline or the sapo when the body extractor picked them up as first lines."""
+    """Remove the headline when the body extractor picked it up as the first line."""
     lines = body.split("\n")
     norm = lambda s: " ".join((s or "").split()).casefold()
-    while lines and lines[0] and norm(lines[0]) in {norm(title), norm(lead)} and len(lines) > 1:
+    while len(lines) > 1 and norm(lines[0]) == norm(title):
         lines = lines[1:]
     return "\n".join(lines)
 

@@ -18,15 +18,17 @@ from .selectors import node_text, select
 
 # Boilerplate blocks that sit INSIDE article containers on Vietnamese outlets (and elsewhere):
 # related-story boxes, share bars, tag lists, ads, video/photo captions.
+_BLOCK = "self::div or self::section or self::ul or self::ol or self::aside or self::table or self::article or self::figure or self::p"
 GENERIC_DROP_XPATH = [
-    "//*[contains(@class,'relate') or contains(@class,'lienquan') or contains(@class,'lien-quan')"
+    f"//*[{_BLOCK}][contains(@class,'relate') or contains(@class,'lienquan') or contains(@class,'lien-quan')"
     " or contains(@class,'box-new-lq') or contains(@class,'link-content-footer') or contains(@class,'insert-wiki')"
     " or contains(@class,'cms-insert') or contains(@class,'list-concern') or contains(@class,'tinlienquan')"
     " or contains(@class,'social') or contains(@class,'share')"
     " or contains(concat(' ',normalize-space(@class),' '),' hidden ') or contains(@class,'notebox') or contains(@class,'advert') or contains(@id,'adv')"
     " or contains(@class,'VideoCMS_Caption') or contains(@class,'chisochungkhoan') or contains(@class,'tindnd')]",
-    "//*[@style and contains(translate(@style,' ',''),'display:none')]",
+    f"//*[{_BLOCK}][@style and contains(translate(@style,' ',''),'display:none')]",
 ]
+LEAD_MARK = "data-rw-lead"
 _CAPTION_XPATH = (
     "//figcaption|//*[contains(@class,'caption') or contains(@class,'Caption') or contains(@class,'desc_image')"
     " or contains(@class,'image-caption')]"
@@ -54,10 +56,26 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n".join(p for p in out if p)
 
 
+def _relative(xpath: str) -> str:
+    """Make absolute ``//x`` branches of an XPath union relative to the context node."""
+    return re.sub(r"(^|\|)\s*//", r"\1descendant-or-self::", xpath)
+
+
 def _remove(nodes) -> None:
+    """Remove elements, keeping their tail text (the text that follows them in the parent)."""
     for node in nodes:
         if isinstance(node, etree._Element) and node.getparent() is not None:
-            node.drop_tree() if hasattr(node, "drop_tree") else node.getparent().remove(node)
+            if hasattr(node, "drop_tree"):
+                node.drop_tree()
+            else:  # pragma: no cover - plain etree elements
+                parent, tail = node.getparent(), node.tail
+                prev = node.getprevious()
+                if tail:
+                    if prev is not None:
+                        prev.tail = (prev.tail or "") + tail
+                    else:
+                        parent.text = (parent.text or "") + tail
+                parent.remove(node)
 
 
 def text_from_containers(containers: list, drop: Optional[list[str]] = None, keep_captions: Optional[bool] = None) -> str:
@@ -71,8 +89,10 @@ def text_from_containers(containers: list, drop: Optional[list[str]] = None, kee
             continue
         node = deepcopy(container)
         for xp in (drop or []) + GENERIC_DROP_XPATH:
-            _remove(node.xpath(xp.replace("//", "descendant-or-self::", 1) if xp.startswith("//") else xp))
-        captions = node.xpath(_CAPTION_XPATH.replace("//", "descendant-or-self::"))
+            _remove(node.xpath(_relative(xp)))
+        _remove([el for el in node.iter() if isinstance(el.tag, str) and el.tag in _SKIP_TAGS])
+        _remove(node.xpath(_relative(_VIDEO_CAPTION_XPATH)))
+        captions = node.xpath(_relative(_CAPTION_XPATH))
         plain = [p for p in node.iter("p") if not any(c is p or p in c.iterdescendants() for c in captions)]
         has_plain_text = sum(len(node_text(p)) for p in plain) >= 200
         if keep_captions is False or (keep_captions is None and has_plain_text):
@@ -86,10 +106,8 @@ def _blocks(node) -> list[str]:
     for el in node.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag in _SKIP_TAGS or any(a.tag in _SKIP_TAGS for a in el.iterancestors()):
-            continue
         if el.tag in BLOCK_TAGS and not any(isinstance(a.tag, str) and a.tag in BLOCK_TAGS for a in el.iterancestors() if a is not node):
-            text = " ".join(t for t in el.itertext() if t)
+            text = "".join(t for t in el.itertext() if t)
             out.append(text)
     return out
 
@@ -112,13 +130,49 @@ def trafilatura_text(tree, url: Optional[str], drop_xpath: list[str], favor_prec
     return join_paragraphs((text or "").split("\n"))
 
 
+CAPTION_SHARE_PHOTO_STORY = 0.5
+_VIDEO_CAPTION_XPATH = "//figure[.//video]//figcaption|//*[contains(@class,'VideoCMS_Caption')]"
+
+
+def caption_texts(tree) -> set[str]:
+    """Normalised texts of every caption on the page (figcaption and caption-classed blocks)."""
+    out = set()
+    for node in tree.xpath(_CAPTION_XPATH):
+        text = clean_paragraph(" ".join(node.itertext())).casefold()
+        if text:
+            out.add(text)
+    return out
+
+
+def drop_caption_lines(text: str, captions: set[str]) -> tuple[str, bool]:
+    """Remove caption lines unless captions carry most of the text (a photo story).
+
+    Returns ``(text, is_photo_story)``.
+    """
+    lines = text.split("\n")
+    is_caption = [bool(line) and any(line.casefold() == c or (len(line) >= 20 and line.casefold() in c) for c in captions) for line in lines]
+    caption_chars = sum(len(l) for l, c in zip(lines, is_caption) if c)
+    total = sum(len(l) for l in lines) or 1
+    if caption_chars / total >= CAPTION_SHARE_PHOTO_STORY:
+        return text, True
+    return "\n".join(l for l, c in zip(lines, is_caption) if not c), False
+
+
 def extract_body(tree, url: Optional[str], layout: Optional[dict] = None) -> tuple[str, str]:
-    """Return ``(text, method)``; method is "rules" or "trafilatura"."""
+    """Return ``(text, method)``; method is "rules", "trafilatura" or "trafilatura-photo-story".
+
+    One trafilatura pass over the shared tree (boilerplate, video captions and the sapo node,
+    marked ``data-rw-lead``, pruned first); then caption lines are removed unless captions
+    carry most of the text, as in photo stories whose running text lives in figcaptions.
+    """
     drop = [css_or_xpath_to_xpath(s) for s in (layout or {}).get("drop", [])]
+    drop.append(f"//*[@{LEAD_MARK}]")
     if layout and layout.get("body"):
         containers = select(tree, layout["body"])
         if containers:
             text = text_from_containers(containers, drop)
             if len(text) >= 100:
                 return text, "rules"
-    return trafilatura_text(tree, url, drop + GENERIC_DROP_XPATH), "trafilatura"
+    text = trafilatura_text(tree, url, drop + GENERIC_DROP_XPATH + [_VIDEO_CAPTION_XPATH], favor_precision=False)
+    text, photo_story = drop_caption_lines(text, caption_texts(tree))
+    return text, "trafilatura-photo-story" if photo_story else "trafilatura"

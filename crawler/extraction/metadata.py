@@ -350,10 +350,18 @@ _SAPO_XPATH = (
 )
 
 
-def extract_lead(tree, meta: dict[str, list[str]]) -> Optional[str]:
+def lead_node(tree):
+    """The element holding the sapo (lead paragraph), or None."""
     for node in tree.xpath(_SAPO_XPATH)[:10]:
         text = _nfc(node_text(node))
         if 40 <= len(text) <= 1200:
-            return text
+            return node
+    return None
+
+
+def extract_lead(tree, meta: dict[str, list[str]]) -> Optional[str]:
+    node = lead_node(tree)
+    if node is not None:
+        return _nfc(node_text(node))
     og = _first(meta, "og:description", "description")
     return og or None

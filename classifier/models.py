@@ -1,0 +1,235 @@
+"""The three models — relevance, themes, sentiment — as scikit-learn Pipelines.
+
+All three read the same feature space (``build_features``: a ``ColumnTransformer`` of
+word n-grams on the segmented text, word n-grams on the segmented headline + lead,
+character n-grams on the unsegmented text, and counts of the lexicon terms), fitted once
+per training set and shared by the pipelines (skops stores it once).
+
+- relevance: ``LogisticRegression`` (balanced classes); the decision threshold on its
+  probability is chosen by inner cross-validation on the training data only, as the one
+  giving the best F1 among those calling at most ``max_fpr`` of the non-relevant
+  training articles relevant.
+- themes: one ``LogisticRegression`` per theme, trained on the relevant articles only,
+  each with its own threshold chosen by inner cross-validation (best F1); a theme is
+  given only when the article is relevant; a relevant article with no theme over its
+  threshold gets the one closest to it.
+- sentiment: multinomial ``LogisticRegression`` (balanced classes).
+
+Hyper-parameters are explicit in ``Settings`` and recorded in the metadata.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from classifier.features import (
+    DOC, HEAD, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms, load_lexicon,
+    term_ngram_range, to_matrix,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    word: bool = True
+    word_ngrams: tuple[int, int] = (1, 2)
+    word_max_features: int = 40000
+    head: bool = True
+    head_ngrams: tuple[int, int] = (1, 2)
+    char: bool = True
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_max_features: int = 40000
+    lexicon: bool = True
+    min_df: int = 2
+    relevance_C: float = 10.0
+    themes_C: float = 10.0
+    sentiment_C: float = 10.0
+    max_fpr: float = 0.015
+    inner_folds: int = 3
+    theme_threshold_grid: tuple[float, ...] = tuple(np.round(np.arange(0.15, 0.71, 0.05), 2))
+    at_least_one_theme: bool = True
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Settings":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in known})
+
+
+def _lexicon_vocabulary() -> list[str]:
+    terms = lexicon_terms(load_lexicon())
+    return sorted({" ".join(re.findall(TOKEN_PATTERN, t)) for t in terms} - {""})
+
+
+def build_features(s: Settings) -> ColumnTransformer:
+    parts = []
+    if s.word:
+        parts.append(("word", TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN, ngram_range=s.word_ngrams, min_df=s.min_df, sublinear_tf=True,
+            max_features=s.word_max_features, lowercase=False, dtype=np.float32), DOC))
+    if s.head:
+        parts.append(("head", TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN, ngram_range=s.head_ngrams, min_df=s.min_df, sublinear_tf=True,
+            lowercase=False, dtype=np.float32), HEAD))
+    if s.char:
+        parts.append(("char", TfidfVectorizer(
+            analyzer="char_wb", ngram_range=s.char_ngrams, min_df=s.min_df, sublinear_tf=True,
+            max_features=s.char_max_features, lowercase=False, dtype=np.float32), RAW))
+    if s.lexicon:
+        vocab = _lexicon_vocabulary()
+        parts.append(("lex", TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN, vocabulary=vocab, ngram_range=term_ngram_range(vocab),
+            sublinear_tf=True, use_idf=False, lowercase=False, dtype=np.float32), RAW))
+    return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
+
+
+def _lr(C: float, seed: int, balanced: bool = True) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=2000,
+                              solver="liblinear" if True else "lbfgs", random_state=seed)
+
+
+def _lr_multi(C: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="lbfgs", random_state=seed)
+
+
+def _strip_vectorizers(ct: ColumnTransformer) -> None:
+    """Drop ``stop_words_`` (every pruned n-gram: large, only for introspection)."""
+    for _, est, _ in ct.transformers_:
+        if hasattr(est, "stop_words_"):
+            delattr(est, "stop_words_")
+
+
+def _inner_proba(est, X, y, folds: int, seed: int) -> np.ndarray:
+    """Out-of-fold probabilities of the positive class on (already vectorised) training data."""
+    y = np.asarray(y)
+    k = min(folds, int(np.bincount(y.astype(int)).min()) if len(set(y)) > 1 else 0)
+    out = np.full(len(y), np.nan)
+    if k < 2:
+        return out
+    for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y):
+        m = clone(est).fit(X[tr], y[tr])
+        out[te] = m.predict_proba(X[te])[:, 1]
+    return out
+
+
+def _best_f1_threshold(y: np.ndarray, p: np.ndarray, grid: Sequence[float], max_fpr: Optional[float] = None,
+                       default: float = 0.5) -> float:
+    if np.isnan(p).any() or y.sum() == 0:
+        return default
+    best, best_t = -1.0, default
+    neg = max(1, int((y == 0).sum()))
+    for t in grid:
+        pred = p >= t
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum())
+        if max_fpr is not None and fp / neg > max_fpr:
+            continue
+        f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+        # ties: prefer the threshold nearest 0.5 (robustness)
+        if f1 > best + 1e-9 or (abs(f1 - best) <= 1e-9 and abs(t - 0.5) < abs(best_t - 0.5)):
+            best, best_t = f1, float(t)
+    if best < 0:  # no threshold met the FPR bound: the strictest of the grid
+        return float(max(grid))
+    return best_t
+
+
+@dataclass
+class Model:
+    """The fitted pipelines, thresholds and settings: what ``predict`` needs."""
+
+    relevance: Pipeline
+    themes: dict[str, Pipeline]
+    sentiment: Pipeline
+    relevance_threshold: float
+    theme_thresholds: dict[str, float]
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def features(self) -> ColumnTransformer:
+        return self.relevance.named_steps["features"]
+
+    def predict_docs(self, docs: Sequence[Doc]) -> list[dict]:
+        """Labels and 0–1 scores for prepared documents (no explanations)."""
+        if not docs:
+            return []
+        X = self.features.transform(to_matrix(docs))
+        rel_p = self.relevance.named_steps["clf"].predict_proba(X)[:, 1]
+        theme_p = {c: p.named_steps["clf"].predict_proba(X)[:, 1] for c, p in self.themes.items()}
+        sent_clf = self.sentiment.named_steps["clf"]
+        sent_p = sent_clf.predict_proba(X)
+        classes = [str(c) for c in sent_clf.classes_]
+        out = []
+        for i in range(len(docs)):
+            relevant = bool(rel_p[i] >= self.relevance_threshold)
+            scores = {c: round(float(theme_p[c][i]), 4) for c in self.themes}
+            themes: list[str] = []
+            if relevant:
+                themes = [c for c in self.themes if theme_p[c][i] >= self.theme_thresholds[c]]
+                if not themes and self.settings.at_least_one_theme and self.themes:
+                    themes = [max(self.themes, key=lambda c: theme_p[c][i] / self.theme_thresholds[c])]
+            sp = {c: round(float(sent_p[i, j]), 4) for j, c in enumerate(classes)}
+            out.append({
+                "relevant": relevant,
+                "relevance_score": round(float(rel_p[i]), 4),
+                "themes": themes,
+                "theme_scores": scores,
+                "sentiment": classes[int(np.argmax(sent_p[i]))],
+                "sentiment_scores": sp,
+            })
+        return out
+
+
+def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequence[str]],
+          sentiment: Sequence[str], settings: Settings = Settings()) -> Model:
+    """Fit the three pipelines (thresholds by inner cross-validation on these data only)."""
+    s = settings
+    X_raw = to_matrix(docs)
+    y_rel = np.asarray([bool(r) for r in relevant], dtype=int)
+    y_sent = np.asarray([str(x) for x in sentiment])
+    bad = sorted(set(y_sent) - set(SENTIMENTS))
+    if bad:
+        raise ValueError(f"unknown sentiment label(s) {bad}; expected {SENTIMENTS}")
+    ct = build_features(s)
+    X = ct.fit_transform(X_raw).tocsr()
+    _strip_vectorizers(ct)
+
+    rel_clf = _lr(s.relevance_C, s.seed)
+    grid = tuple(np.round(np.arange(0.2, 0.96, 0.025), 3))
+    p_inner = _inner_proba(rel_clf, X, y_rel, s.inner_folds, s.seed)
+    rel_t = _best_f1_threshold(y_rel, p_inner, grid, max_fpr=s.max_fpr)
+    rel_clf.fit(X, y_rel)
+
+    rel_idx = np.flatnonzero(y_rel == 1)
+    X_relevant = X[rel_idx]
+    theme_pipes, theme_t = {}, {}
+    for code in THEMES:
+        y = np.asarray([int(code in (themes[i] or [])) for i in rel_idx])
+        if y.sum() < 2 or y.sum() == len(y):
+            continue  # too few examples to learn this theme
+        clf = _lr(s.themes_C, s.seed)
+        p = _inner_proba(clf, X_relevant, y, s.inner_folds, s.seed)
+        theme_t[code] = _best_f1_threshold(y, p, s.theme_threshold_grid)
+        theme_pipes[code] = Pipeline([("features", ct), ("clf", clf.fit(X_relevant, y))])
+
+    sent_clf = _lr_multi(s.sentiment_C, s.seed).fit(X, y_sent)
+    return Model(
+        relevance=Pipeline([("features", ct), ("clf", rel_clf)]),
+        themes=theme_pipes,
+        sentiment=Pipeline([("features", ct), ("clf", sent_clf)]),
+        relevance_threshold=rel_t,
+        theme_thresholds=theme_t,
+        settings=s,
+    )

@@ -1,0 +1,250 @@
+"""ArticleStore: what the crawler writes — outlets, articles, text versions, raw snapshots.
+
+One store holds one session (one per spider, never one per item); ``save`` flushes, the
+caller commits in batches (``commit()``). Outcomes of ``save(item)``:
+
+* ``new``: first time this canonical URL is stored (version 1);
+* ``duplicate``: new, but a near-duplicate of an earlier story (``storage.dedup``) — stored
+  and linked through ``duplicate_of_id``;
+* ``updated``: known URL whose text changed: a new ``ArticleVersion``, the article's current
+  fields updated, ``annotated_version`` reset to NULL so the classifier re-annotates;
+* ``unchanged``: known URL, same text (or an empty text: a bad fetch never overwrites what
+  is stored).
+
+Every call keeps the raw snapshot (gzip of the bytes as fetched, SHA-256 of the uncompressed
+bytes, status, headers, fetch time, final URL) linked to the article and, for a new text, to
+its version.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import unicodedata
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import dedup, runs
+from storage.models import Article, ArticleVersion, Outlet, Snapshot, utcnow
+from storage.search import fold
+
+OUTCOMES = ("new", "updated", "unchanged", "duplicate")
+
+
+def _nfc(text: Optional[str]) -> Optional[str]:
+    if text is None:
+        return None
+    try:
+        from classifier.normalize import normalize_text  # type: ignore
+    except ImportError:  # pragma: no cover - classifier not built yet
+        return unicodedata.normalize("NFC", text)
+    return normalize_text(text)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
+    body = item.get("html") or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = item.get("headers") or {}
+    return Snapshot(
+        url=item["url"],
+        final_url=item.get("final_url") or item["url"],
+        fetched_at=item.get("fetched_at") or utcnow(),
+        http_status=int(item.get("http_status") or 200),
+        headers={str(k): str(v) for k, v in headers.items()},
+        content_gzip=gzip.compress(body, compresslevel=6, mtime=0),
+        content_sha256=hashlib.sha256(body).hexdigest(),
+        content_length=len(body),
+    )
+
+
+class ArticleStore:
+    """Writes crawl results; ``db`` is an SQLAlchemy URL (or None for the default database)."""
+
+    def __init__(
+        self,
+        db: Optional[str] = None,
+        *,
+        session_factory: Optional[Callable[[], Session] | sessionmaker] = None,
+        dedup_enabled: bool = True,
+    ):
+        if session_factory is None:
+            from storage.db import session_factory as make_factory
+
+            session_factory = make_factory(db)
+        self.session: Session = session_factory()
+        self.dedup_enabled = dedup_enabled
+        self.pending = 0
+
+    # ------------------------------------------------------------------ outlets
+    def upsert_outlets(self, outlets: Iterable[Any]) -> int:
+        """Insert or update the outlets of the registry (objects or mappings with the
+        registry's fields). Returns how many were written."""
+        n = 0
+        existing = {o.id: o for o in self.session.scalars(select(Outlet))}
+        for src in outlets:
+            get = src.get if isinstance(src, Mapping) else (lambda k, s=src: getattr(s, k, None))
+            oid = get("id")
+            row = existing.get(oid)
+            if row is None:
+                row = Outlet(id=oid, consecutive_failures=0, consecutive_empty_runs=0)
+                self.session.add(row)
+                existing[oid] = row
+            row.name = get("name") or oid
+            row.domain = get("domain") or ""
+            row.kind = get("kind") or "national"
+            row.province = get("province")
+            row.province_current = get("province_current")
+            verified = get("verified")
+            row.verified = True if verified is None else bool(verified)
+            n += 1
+        self.session.flush()
+        return n
+
+    # ------------------------------------------------------------------ incremental
+    def known_urls(self, outlet_id: Optional[str] = None) -> dict[str, Optional[dt.datetime]]:
+        """canonical URL (and first-seen URL) -> last fetch time, for one outlet (or all).
+
+        One query: the spider loads this once per outlet at start.
+        """
+        q = select(Article.canonical_url, Article.url, Article.last_fetched_at)
+        if outlet_id is not None:
+            q = q.where(Article.outlet_id == outlet_id)
+        known: dict[str, Optional[dt.datetime]] = {}
+        for canonical, url, fetched in self.session.execute(q):
+            known[canonical] = fetched
+            if url and url not in known:
+                known[url] = fetched
+        return known
+
+    def find(self, url: str) -> Optional[Article]:
+        return self.session.scalar(
+            select(Article).where(or_(Article.canonical_url == url, Article.url == url)).limit(1)
+        )
+
+    # ------------------------------------------------------------------ save
+    def save(self, item: Mapping[str, Any]) -> str:
+        """Store one fetched article; returns new | updated | unchanged | duplicate."""
+        session = self.session
+        canonical = item.get("canonical_url") or item["url"]
+        text = _nfc(item.get("text") or "") or ""
+        title = _nfc(item.get("title"))
+        published = item.get("published")
+        if published is not None and published.tzinfo is None:
+            raise ValueError(f"naive published datetime for {canonical}")
+        fetched_at = item.get("fetched_at") or utcnow()
+        snap = make_snapshot(item)
+        art = session.scalar(select(Article).where(Article.canonical_url == canonical))
+        if art is None and item.get("url") and item["url"] != canonical:
+            art = session.scalar(select(Article).where(Article.url == item["url"]).limit(1))
+        text_sha = sha256_hex(text)
+        self.pending += 1
+
+        if art is None:
+            if not text.strip():
+                raise ValueError(f"no article text for {canonical}")
+            art = Article(
+                outlet_id=item.get("outlet_id"),
+                url=item.get("url") or canonical,
+                canonical_url=canonical,
+                title=title,
+                author=item.get("author"),
+                published=published,
+                text=text,
+                text_sha256=text_sha,
+                search_text=fold(f"{title or ''} {text}"),
+                version_count=1,
+                first_seen_at=fetched_at,
+                last_fetched_at=fetched_at,
+            )
+            session.add(art)
+            session.flush()
+            snap.article_id = art.id
+            session.add(snap)
+            session.flush()
+            session.add(
+                ArticleVersion(
+                    article_id=art.id, version=1, title=title, text=text, text_sha256=text_sha,
+                    published=published, fetched_at=fetched_at, snapshot_id=snap.id,
+                )
+            )
+            dup = dedup.index_article(session, art, text) if self.dedup_enabled else None
+            session.flush()
+            return "duplicate" if dup else "new"
+
+        snap.article_id = art.id
+        session.add(snap)
+        art.last_fetched_at = fetched_at
+        if not text.strip() or text_sha == art.text_sha256:
+            session.flush()
+            return "unchanged"
+        session.flush()
+        version = (art.version_count or 1) + 1
+        session.add(
+            ArticleVersion(
+                article_id=art.id, version=version, title=title, text=text, text_sha256=text_sha,
+                published=published or art.published, fetched_at=fetched_at, snapshot_id=snap.id,
+            )
+        )
+        art.version_count = version
+        art.text = text
+        art.text_sha256 = text_sha
+        if title:
+            art.title = title
+        if published is not None:
+            art.published = published
+        if item.get("author"):
+            art.author = item.get("author")
+        art.search_text = fold(f"{art.title or ''} {text}")
+        art.annotated_version = None
+        if self.dedup_enabled:
+            dedup.index_article(session, art, text)
+        session.flush()
+        return "updated"
+
+    # ------------------------------------------------------------------ runs / errors
+    def start_run(self, **kwargs) -> int:
+        run_id = runs.start_run(self.session, **kwargs)
+        self.session.commit()
+        return run_id
+
+    def record_error(self, *, run_id, outlet_id, url, stage, reason, http_status=None) -> None:
+        runs.record_error(
+            self.session, run_id=run_id, outlet_id=outlet_id, url=url, stage=stage, reason=reason,
+            http_status=http_status,
+        )
+        self.pending += 1
+
+    def finish_run(self, run_id: int, counts, *, status="finished", stats=None) -> None:
+        self.commit()
+        runs.finish_run(self.session, run_id, counts, status=status, stats=stats)
+        self.session.commit()
+
+    # ------------------------------------------------------------------ transactions
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise
+        finally:
+            self.pending = 0
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.pending = 0
+
+    def close(self) -> None:
+        try:
+            if self.pending:
+                self.commit()
+        finally:
+            self.session.close()

@@ -1,0 +1,175 @@
+"""Near-duplicate detection of syndicated stories: MinHash + LSH bands in the database.
+
+Method (see docs/crawling.md, "Duplicates"):
+
+* the text is folded (``storage.search.fold``: lower case, no diacritics, single spaces) and
+  cut into overlapping 5-word shingles;
+* a 128-permutation MinHash (datasketch) of the shingles is stored in ``articles.minhash``
+  (128 little-endian uint32);
+* the first 120 values are cut into 20 bands of 6 rows; each band is hashed (BLAKE2b, 56 bits)
+  and packed with its band index into one signed 64-bit integer, stored in
+  ``minhash_bands(band, article_id)``. Articles sharing a band are *candidates*, found by one
+  indexed ``band IN (…)`` query — this works across processes and machines since the index is
+  the database itself. With 20×6 bands the chance to become a candidate is 99.8 % at Jaccard
+  0.8 and 27 % at 0.5;
+* candidates are verified with the Jaccard similarity estimated from both stored signatures;
+  at or above ``THRESHOLD`` (0.8) the article is a duplicate of the group's original, the
+  earliest-published (else first-stored) article. Duplicates are stored, never dropped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Iterable, Optional
+
+import numpy as np
+from datasketch import MinHash
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Article, MinhashBand
+from storage.search import fold
+
+NUM_PERM = 128
+BANDS = 20
+ROWS = 6
+SHINGLE = 5
+THRESHOLD = 0.8
+_SEED = 1
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations computed once
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
+    words = _WORD.findall(fold(text))
+    if not words:
+        return set()
+    if len(words) <= size:
+        return {" ".join(words).encode("utf-8")}
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def signature(text: str) -> Optional[np.ndarray]:
+    """The MinHash signature of ``text`` (uint32 array of NUM_PERM), None for an empty text."""
+    sh = shingles(text)
+    if not sh:
+        return None
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations)
+    mh.update_batch(sh)
+    return mh.hashvalues.astype(np.uint32)
+
+
+def to_bytes(sig: np.ndarray) -> bytes:
+    return sig.astype("<u4").tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u4")
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of the two shingle sets."""
+    if a is None or b is None or len(a) != len(b):
+        return 0.0
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """The LSH band keys: band index in the top byte, 56 bits of the band's hash below."""
+    keys = []
+    raw = sig.astype("<u4")
+    for i in range(BANDS):
+        digest = hashlib.blake2b(raw[i * ROWS : (i + 1) * ROWS].tobytes(), digest_size=7).digest()
+        keys.append((i << 56) | int.from_bytes(digest, "big"))  # < 2**63: fits a signed BIGINT
+    return keys
+
+
+def _sort_key(art: Article) -> tuple:
+    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return (art.published or far, art.id or 0)
+
+
+def find_candidates(session: Session, article_id: Optional[int], sig: np.ndarray) -> list[tuple[Article, float]]:
+    """Stored articles sharing a band with ``sig`` whose estimated Jaccard ≥ THRESHOLD."""
+    keys = band_keys(sig)
+    q = select(MinhashBand.article_id).where(MinhashBand.band.in_(keys)).distinct()
+    ids = [i for i in session.scalars(q) if i != article_id]
+    if not ids:
+        return []
+    out = []
+    for art in session.scalars(select(Article).where(Article.id.in_(ids))):
+        if art.minhash is None:
+            continue
+        sim = similarity(sig, from_bytes(art.minhash))
+        if sim >= THRESHOLD:
+            out.append((art, sim))
+    return out
+
+
+def index_article(session: Session, article: Article, text: Optional[str] = None) -> Optional[tuple[int, float]]:
+    """(Re)compute ``article``'s signature and bands, link it to its duplicate group.
+
+    ``article`` must be flushed (have an id). Returns (original_id, similarity) when it is
+    a duplicate, else None. When the new article was published before the group's original,
+    it becomes the original and the group is re-pointed to it.
+    """
+    sig = signature(text if text is not None else article.text)
+    session.execute(delete(MinhashBand).where(MinhashBand.article_id == article.id))
+    if sig is None:
+        article.minhash = None
+        return None
+    article.minhash = to_bytes(sig)
+    session.add_all(MinhashBand(band=k, article_id=article.id) for k in band_keys(sig))
+    matches = find_candidates(session, article.id, sig)
+    if not matches:
+        if article.duplicate_of_id is not None:
+            article.duplicate_of_id = None
+            article.duplicate_similarity = None
+        return None
+    # resolve each match to its group's original
+    roots: dict[int, tuple[Article, float]] = {}
+    for art, sim in matches:
+        root = art
+        if art.duplicate_of_id is not None:
+            root = session.get(Article, art.duplicate_of_id) or art
+        best = roots.get(root.id)
+        if best is None or sim > best[1]:
+            roots[root.id] = (root, sim)
+    original = min((r for r, _ in roots.values()), key=_sort_key)
+    sim = max(s for _, s in matches)
+    if _sort_key(article) < _sort_key(original):
+        # the newcomer is older: it becomes the original of every matched group
+        for root, root_sim in roots.values():
+            session.execute(
+                update(Article)
+                .where(Article.duplicate_of_id == root.id)
+                .values(duplicate_of_id=article.id)
+                .execution_options(synchronize_session="fetch")
+            )
+            root.duplicate_of_id = article.id
+            root.duplicate_similarity = root_sim
+        article.duplicate_of_id = None
+        article.duplicate_similarity = None
+        return None
+    article.duplicate_of_id = original.id
+    article.duplicate_similarity = round(sim, 4)
+    return original.id, article.duplicate_similarity
+
+
+def pair_similarity(text_a: str, text_b: str) -> float:
+    """Estimated Jaccard of two texts (for measurements and docs)."""
+    return similarity(signature(text_a), signature(text_b))
+
+
+def exact_jaccard(text_a: str, text_b: str) -> float:
+    a, b = shingles(text_a), shingles(text_b)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+__all__: Iterable[str] = [
+    "THRESHOLD", "signature", "band_keys", "similarity", "find_candidates", "index_article",
+    "pair_similarity", "exact_jaccard", "shingles",
+]

@@ -1,0 +1,71 @@
+"""Vietnamese names for the codes stored in the database (what staff see)."""
+from __future__ import annotations
+
+THEMES = {
+    "institutional": "Cải cách thể chế",
+    "procedures": "Cải cách thủ tục hành chính",
+    "apparatus": "Cải cách tổ chức bộ máy",
+    "civil_service": "Cải cách chế độ công vụ",
+    "public_finance": "Cải cách tài chính công",
+    "digital_government": "Chính phủ điện tử, Chính phủ số",
+    "direction": "Chỉ đạo, điều hành, tuyên truyền CCHC",
+}
+THEME_SHORT = {
+    "institutional": "Thể chế",
+    "procedures": "Thủ tục HC",
+    "apparatus": "Bộ máy",
+    "civil_service": "Công vụ",
+    "public_finance": "Tài chính công",
+    "digital_government": "CP số",
+    "direction": "Chỉ đạo",
+    "": "Không chủ đề",
+}
+SENTIMENTS = {"positive": "Tích cực", "neutral": "Trung lập", "negative": "Tiêu cực"}
+OUTLET_KINDS = {
+    "national": "Báo trung ương",
+    "local": "Báo địa phương",
+    "specialized": "Báo chuyên ngành",
+    "government_portal": "Cổng thông tin chính quyền",
+    "": "Không rõ",
+}
+REVIEW_STATUSES = {"unreviewed": "Chưa duyệt", "confirmed": "Đã xác nhận", "corrected": "Đã sửa"}
+ROLES = {"viewer": "Xem", "reviewer": "Duyệt", "admin": "Quản trị"}
+ACTIONS = {
+    "confirm": "Xác nhận",
+    "correct": "Sửa nhãn",
+    "bulk_confirm": "Xác nhận hàng loạt",
+    "user_add": "Thêm người dùng",
+}
+FIELDS = {
+    "relevant": "Liên quan CCHC",
+    "themes": "Chủ đề",
+    "sentiment": "Sắc thái",
+    "provinces": "Tỉnh/thành",
+    "ministries": "Bộ/ngành",
+    "note": "Ghi chú",
+    "review_status": "Trạng thái duyệt",
+    "username": "Tên đăng nhập",
+    "role": "Vai trò",
+}
+DIVISIONS = {"current": "Hiện hành (34 tỉnh, từ 1/7/2025)", "former": "Trước sáp nhập (63 tỉnh)"}
+
+
+def theme(code: str) -> str:
+    return THEMES.get(code, code or "Không chủ đề")
+
+
+def value(field: str, val) -> str:
+    """A label value as text for the audit trail."""
+    if val is None:
+        return "—"
+    if isinstance(val, bool):
+        return "Có" if val else "Không"
+    if isinstance(val, list):
+        if field == "themes":
+            return ", ".join(THEME_SHORT.get(v, v) for v in val) or "—"
+        return ", ".join(str(v) for v in val) or "—"
+    if field == "sentiment":
+        return SENTIMENTS.get(val, val)
+    if field == "review_status":
+        return REVIEW_STATUSES.get(val, val)
+    return str(val)
