@@ -46,6 +46,7 @@ __all__ = [
     "canonical_ministry",
     "suggest_ministries",
     "ministry_successor_date",
+    "ministry_for_domain",
     "former_provinces_of",
     "districts",
     "communes",
@@ -329,3 +330,18 @@ def suggest_ministries(name: str, n: int = 3) -> list[str]:
     if exact:
         hits = [exact] + [h for h in hits if h != exact]
     return hits[:n]
+
+
+def ministry_for_domain(host: str | None) -> str | None:
+    """Canonical name of the ministry whose own portal ``host`` (or URL) is, else ``None``."""
+    if not host:
+        return None
+    h = host.lower()
+    if "//" in h:
+        h = h.split("//", 1)[1]
+    h = h.split("/", 1)[0].split(":", 1)[0]
+    for m in _ministries():
+        for d in m.get("domains", []):
+            if h == d or h.endswith("." + d):
+                return m["name"]
+    return None

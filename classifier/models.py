@@ -233,3 +233,20 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
         theme_thresholds=theme_t,
         settings=s,
     )
+
+
+def lexicon_baseline(raw: str, lexicon: Optional[dict] = None) -> dict:
+    """The keyword baseline on a normalised, lower-cased text (``Doc.raw``).
+
+    Relevant when a relevance term occurs; themes with at least one of their terms
+    (only when relevant); sentiment by the count of positive vs negative words.
+    """
+    from classifier.features import count_terms
+
+    lex = lexicon or load_lexicon()
+    relevant = bool(count_terms(raw, lex["relevance"]))
+    themes = [c for c in THEMES if relevant and count_terms(raw, lex["themes"].get(c, []))]
+    pos = sum(count_terms(raw, lex["positive"]).values())
+    neg = sum(count_terms(raw, lex["negative"]).values())
+    sentiment = "positive" if pos > neg else "negative" if neg > pos else "neutral"
+    return {"relevant": relevant, "themes": themes, "sentiment": sentiment}

@@ -235,6 +235,27 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
 _DATE_ATTRS = ("datetime", "data-published", "data-date", "data-time", "content")
 
 
+_VN_DATE = re.compile(
+    r"(?:(\d{1,2}):(\d{2})\D{0,12})?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\D{0,12}?(\d{1,2})[:hg](\d{2}))?"
+)
+
+
+def parse_vn_date(text: Optional[str]) -> Optional[dt.datetime]:
+    """A printed Vietnamese date ("27/11/2026 10:25", "10:25 27/11/2026", "27-11-2026"),
+    Vietnam time. None when there is none."""
+    if not text:
+        return None
+    m = _VN_DATE.search(text)
+    if not m:
+        return None
+    h1, m1, day, month, year, h2, m2 = m.groups()
+    hour, minute = (h1, m1) if h1 else (h2, m2) if h2 else ("0", "0")
+    try:
+        return dt.datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=VN_TZ)
+    except ValueError:
+        return None
+
+
 def _links_in(node, base: str, pattern: re.Pattern) -> int:
     hrefs = {urljoin(base, a.get("href", "").strip()) for a in node.iter("a") if a.get("href")}
     return sum(1 for h in hrefs if pattern.search(h))
@@ -259,6 +280,11 @@ def _item_date(anchor, base: str, pattern: re.Pattern) -> Optional[dt.datetime]:
                     when = parse_date(val)
                     if when:
                         return when
+            cls = (el.get("class") or "").lower()
+            if el is not anchor and ("time" in cls or "date" in cls):
+                when = parse_vn_date(el.text_content())
+                if when:
+                    return when
         node = node.getparent()
         if node is not None and node.tag in ("body", "html", "main"):
             break

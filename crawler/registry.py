@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -110,25 +110,35 @@ CURRENT_PROVINCES: tuple[str, ...] = tuple(dict.fromkeys(FORMER_TO_CURRENT.value
 FORMER_PROVINCES: tuple[str, ...] = tuple(p for p in FORMER_TO_CURRENT if p != "Huế")  # the 63
 PROVINCE_NAMES: frozenset[str] = frozenset(FORMER_TO_CURRENT) | frozenset(CURRENT_PROVINCES)
 
-# Old-style tone placement -> the convention used in canonical names (hoà -> hòa, thuỷ -> thủy).
-_TONE_FIX = {
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+# New-style tone placement -> the convention of the canonical names (hoà -> hòa, thuỷ -> thủy):
+# only for "oa", "oe", "uy" ending a syllable, and never after q ("quý" is right as it is).
+# The same rule as classifier.normalize, which the crawler must not import.
+_TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+_NUCLEUS = {
+    f + _nfc(s + tone): _nfc(f + tone) + s
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for f in (first, first.upper())
+    for s in (second, second.upper())
+    for tone in _TONES
 }
-_TONE_RE = re.compile("|".join(sorted(_TONE_FIX, key=len, reverse=True)), re.IGNORECASE)
+_LETTER = r"[^\W\d_]"
+_TONE_RE = re.compile(
+    r"(?<!" + _LETTER + r")((?:[gG][iI])?[bcdđghklmnprstvxBCDĐGHKLMNPRSTVX]*)("
+    + "|".join(sorted(map(re.escape, _NUCLEUS), key=len, reverse=True))
+    + r")(?!" + _LETTER + r")"
+)
 
 
 def normalize_vi(text: str) -> str:
     """NFC and one tone-mark convention (``Thanh Hoá`` -> ``Thanh Hóa``), whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text)
-
-    def fix(m: re.Match) -> str:
-        src = m.group(0)
-        out = _TONE_FIX[src.lower()]
-        return out.upper() if src.isupper() else (out[0].upper() + out[1:] if src[0].isupper() else out)
-
-    return " ".join(_TONE_RE.sub(fix, text).split())
+    text = _TONE_RE.sub(lambda m: m.group(1) + _NUCLEUS[m.group(2)], _nfc(text))
+    return " ".join(text.split())
 
 
 def fold(text: str) -> str:
@@ -148,10 +158,21 @@ _PROVINCE_ALIASES = {  # common spellings accepted in the registry, stored canon
 }
 
 
-def canonical_province(name: str) -> Optional[str]:
-    """The canonical name (former or current) for ``name``, or None when it is not a province."""
+_PROVINCE_BY_FOLD = {fold(p): p for p in PROVINCE_NAMES}
+_PROVINCE_BY_FOLD.update({fold(k): v for k, v in _PROVINCE_ALIASES.items()})
+
+
+def canonical_province(name: str, *, loose: bool = False) -> Optional[str]:
+    """The canonical name (former or current) for ``name``, or None when it is not a province.
+
+    NFC and tone-mark placement are normalised (``Thanh Hoá`` is ``Thanh Hóa``); with
+    ``loose`` a name typed without diacritics is accepted too (``Da Nang``).
+    """
     key = normalize_vi(name).casefold()
-    return _PROVINCE_BY_NORMAL.get(key) or _PROVINCE_ALIASES.get(key)
+    found = _PROVINCE_BY_NORMAL.get(key) or _PROVINCE_ALIASES.get(key)
+    if found is None and loose:
+        found = _PROVINCE_BY_FOLD.get(fold(name))
+    return found
 
 
 def current_province(former: str) -> Optional[str]:
@@ -238,6 +259,11 @@ class Outlet:
     @property
     def start_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + tuple(listing.url for listing in self.listings)
+
+    def row(self) -> dict[str, Any]:
+        """The registry columns of the ``outlets`` table (storage.models.Outlet) for an upsert."""
+        return {"id": self.id, "name": self.name, "domain": self.domain, "kind": self.kind,
+                "province": self.province, "province_current": self.province_current, "verified": self.verified}
 
     def owns_url(self, url: str) -> bool:
         return _match_len(self, *_host_path(url)) > 0
@@ -378,11 +404,7 @@ class Registry:
         ``sonoivu.bacgiang.gov.vn`` before one for ``bacgiang.gov.vn``). With a URL, outlets
         whose domain has a path prefix (``127.0.0.1:8000/mau-ha-giang``) match on it too.
         """
-        if "://" in host:
-            h, path = _host_path(host)
-        else:
-            h, path = _host_path(host)
-        return self._best(h, path)
+        return self._best(*_host_path(host))
 
     def by_url(self, url: str) -> Optional[Outlet]:
         return self._best(*_host_path(url))
@@ -637,24 +659,25 @@ class _Checker:
         seen_hosts: dict[str, tuple[str, int]] = {}
         for index, raw in enumerate(outlets_raw):
             block = self.lines.outlet(index)
-            outlet = self.check_outlet(raw, block, defaults)
-            if outlet is None:
-                continue
-            if outlet.id in seen_ids:
-                self.problem(block.keys.get("id", block.line), outlet.id,
-                             f"duplicate id: already used by the outlet at line {seen_ids[outlet.id]}")
-                continue
-            seen_ids[outlet.id] = block.line
-            dup = False
-            for host, key in [(outlet.domain, "domain")] + [(h, "extra_domains") for h in outlet.extra_domains]:
+            outlet, oid, hosts = self.check_outlet(raw, block, defaults)
+            ok = outlet is not None
+            if oid is not None:
+                if oid in seen_ids:
+                    self.problem(block.keys.get("id", block.line), oid,
+                                 f"duplicate id: already used by the outlet at line {seen_ids[oid]}")
+                    ok = False
+                else:
+                    seen_ids[oid] = block.line
+            for host, key in hosts:
                 if host in seen_hosts:
                     other, other_line = seen_hosts[host]
-                    self.problem(self.lines.value_line(block, key, host.split("/")[0]) if key == "extra_domains" else block.keys.get(key, block.line),
-                                 outlet.id, f"duplicate domain {host!r}: already claimed by [{other}] at line {other_line}")
-                    dup = True
+                    line = (self.lines.value_line(block, key, host.split("/")[0]) if key == "extra_domains"
+                            else block.keys.get(key, block.line))
+                    self.problem(line, oid, f"duplicate domain {host!r}: already claimed by [{other}] at line {other_line}")
+                    ok = False
                 else:
-                    seen_hosts[host] = (outlet.id, block.line)
-            if not dup:
+                    seen_hosts[host] = (oid, block.line)
+            if ok:
                 outlets.append(outlet)
         return outlets
 
@@ -677,10 +700,11 @@ class _Checker:
             conc = default.concurrency
         return Politeness(delay=float(delay), concurrency=conc)
 
-    def check_outlet(self, raw: Any, block: _OutletLines, defaults: Politeness) -> Optional[Outlet]:
+    def check_outlet(self, raw: Any, block: _OutletLines, defaults: Politeness):
+        """(Outlet or None when invalid, its id if readable, [(host, key)] it claims)."""
         if not isinstance(raw, dict):
             self.problem(block.line, None, "outlet: expected a table")
-            return None
+            return None, None, []
         oid = raw.get("id") if isinstance(raw.get("id"), str) else None
         before = len(self.problems)
         for key in raw:
@@ -726,14 +750,15 @@ class _Checker:
                                            oid, "politeness", defaults)
         if not urls["feeds"] and not urls["sitemaps"] and not listings and "feeds" not in raw and "sitemaps" not in raw and "listing" not in raw:
             self.problem(block.line, oid, "nothing to crawl: give feeds, sitemaps or a [[outlet.listing]]")
+        hosts = ([(domain, "domain")] if domain else []) + [(h, "extra_domains") for h in extra]
         if len(self.problems) > before:
-            return None
+            return None, oid, hosts
         return Outlet(
             id=oid, name=normalize_vi(name), domain=domain, kind=kind, province=province,
             province_current=current, verified=verified, feeds=urls["feeds"], sitemaps=urls["sitemaps"],
             listings=tuple(listings), rules=tuple(rules), politeness=politeness,
             extra_domains=tuple(extra), line=block.line,
-        )
+        ), oid, hosts
 
     def check_listings(self, raw: Any, block: _OutletLines, oid) -> list[Listing]:
         if raw is None:
@@ -885,8 +910,8 @@ def load_registry(path: Optional[str | os.PathLike] = None, *, base_url: Optiona
 
 # --------------------------------------------------------------------------- home province
 _PROVINCE_KEYS: tuple[tuple[str, str], ...] = tuple(
-    sorted(((fold(p), p) for p in FORMER_TO_CURRENT if p != "Thành phố Hồ Chí Minh"), key=lambda kv: -len(kv[0]))
-) + (("hochiminh", "Thành phố Hồ Chí Minh"), ("tphcm", "Thành phố Hồ Chí Minh"), ("hcm", "Thành phố Hồ Chí Minh"),
+    sorted(((fold(p), p) for p in FORMER_TO_CURRENT if p not in ("Thành phố Hồ Chí Minh", "Huế")), key=lambda kv: -len(kv[0]))
+) + (("hue", "Thừa Thiên Huế"), ("hochiminh", "Thành phố Hồ Chí Minh"), ("tphcm", "Thành phố Hồ Chí Minh"), ("hcm", "Thành phố Hồ Chí Minh"),
      ("hcmc", "Thành phố Hồ Chí Minh"), ("thuathienhue", "Thừa Thiên Huế"), ("brvt", "Bà Rịa - Vũng Tàu"),
      ("bariavungtau", "Bà Rịa - Vũng Tàu"), ("baccan", "Bắc Kạn"), ("dienbienphu", "Điện Biên"),
      ("daklak", "Đắk Lắk"), ("daknong", "Đắk Nông"), ("dalat", "Lâm Đồng"))
@@ -914,29 +939,37 @@ def infer_province_from_host(host: str) -> Optional[str]:
     return best[1] if best else None
 
 
-_default_registry_failed = False
+SOURCES_ENV = "REFORMWATCH_SOURCES"  # the registry in use when none is given (as on the command line)
 
 
-def _default_registry() -> Optional[Registry]:
-    global _default_registry_failed
-    if _default_registry_failed:
-        return None
+def _default_registry(path: Optional[str]) -> Optional[Registry]:
     try:
-        return load_registry()
+        return load_registry(path)
     except RegistryError:
-        _default_registry_failed = True
-        return None
+        return None  # an invalid registry must not stop classification: infer from the host
 
 
 def home_province_for_domain(host: str, registry: Optional[Registry] = None) -> Optional[tuple[str, str]]:
     """(former, current) home province of the outlet publishing on ``host`` (a host or URL), or None.
 
-    The registry decides when it knows the host (a national outlet has no home province);
-    otherwise the province is inferred from the host's labels (``infer_province_from_host``).
+    The registry (default: ``$REFORMWATCH_SOURCES``, else the bundled one) decides when it
+    knows the host — a national outlet has no home province; pass the full URL for outlets
+    whose domain has a path prefix. Otherwise the province is inferred from the host's labels
+    (``infer_province_from_host``). Answers are cached.
     """
     if not host:
         return None
-    reg = registry if registry is not None else _default_registry()
+    if registry is None:
+        return _default_lookup(os.environ.get(SOURCES_ENV) or None, host)
+    return _lookup(registry, host)
+
+
+@lru_cache(maxsize=4096)
+def _default_lookup(path: Optional[str], host: str) -> Optional[tuple[str, str]]:
+    return _lookup(_default_registry(path), host)
+
+
+def _lookup(reg: Optional[Registry], host: str) -> Optional[tuple[str, str]]:
     if reg is not None:
         outlet = reg.by_domain(host)
         if outlet is not None:

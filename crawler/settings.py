@@ -26,6 +26,9 @@ Errors and limits:
     REDIRECT_MAX_TIMES        5        a redirect loop ends as a recorded error
 Crawl shape:
     CRAWL_MAX_PAGES_DEFAULT   5        listing pages followed when the registry says nothing
+    ARTICLE_MIN_CHARS         500      shorter text without a publication date: not an article
+    CRAWL_IGNORE_REGISTRY_POLITENESS False  use DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN
+                                       for every outlet instead of the registry's (bench only)
     STORE_BATCH_SIZE          200      items per database commit (also every STORE_BATCH_SECONDS)
     STORE_BATCH_SECONDS       2.0
 Distributed (crawler/distributed.py): with REDIS_URL set, the frontier lives in Redis.
@@ -71,6 +74,8 @@ LOG_LEVEL = "INFO"
 HTTPERROR_ALLOW_ALL = False
 
 CRAWL_MAX_PAGES_DEFAULT = 5
+ARTICLE_MIN_CHARS = 500
+CRAWL_IGNORE_REGISTRY_POLITENESS = False
 STORE_BATCH_SIZE = 200
 STORE_BATCH_SECONDS = 2.0
 

@@ -143,8 +143,11 @@ class ArticleStore:
         fetched_at = item.get("fetched_at") or utcnow()
         snap = make_snapshot(item)
         art = session.scalar(select(Article).where(Article.canonical_url == canonical))
-        if art is None and item.get("url") and item["url"] != canonical:
-            art = session.scalar(select(Article).where(Article.url == item["url"]).limit(1))
+        if art is None:  # known under its first address (a page whose canonical changed)
+            addresses = {canonical, item.get("url") or canonical}
+            art = session.scalar(
+                select(Article).where(or_(Article.url.in_(addresses), Article.canonical_url.in_(addresses))).limit(1)
+            )
         text_sha = sha256_hex(text)
         self.pending += 1
 

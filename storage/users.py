@@ -19,9 +19,16 @@ ROLES = ("viewer", "reviewer", "admin")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD_LENGTH = 8
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the user does not exist, so that a wrong username costs as much as a wrong password.
-_DUMMY_HASH = _hasher.hash("reformwatch-dummy-password")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (RFC 9106 low-memory)
+_dummy: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Verified when the user does not exist, so that a wrong username costs as much as a wrong password."""
+    key = repr((_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism))
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash("reformwatch-dummy-password")
+    return _dummy[key]
 
 
 class UserError(ValueError):
@@ -66,7 +73,7 @@ def authenticate(session: Session, username: str, password: str) -> Optional[Use
     """The active user with these credentials, else None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == username)) if username else None
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(_dummy_hash(), password or "")
         return None
     if not verify_password(user.password_hash, password or ""):
         return None

@@ -123,6 +123,7 @@ _cleaner = Cleaner(
     annoying_tags=True,
     remove_unknown_tags=False,
     safe_attrs_only=True,
+    kill_tags={"base", "noscript", "template"},
 )
 
 

@@ -74,6 +74,7 @@ OUTLETS: tuple[Outlet, ...] = (
 BY_ID = {o.id: o for o in OUTLETS}
 
 LATEST = "tin-moi"           # every outlet's "latest news" listing, paginated
-PER_PAGE = 5                  # articles per listing page
+PER_PAGE = 5                  # articles per page of the "latest news" listing
+CATEGORY_PER_PAGE = 2         # articles per page of a category listing (small, so each paginates)
 SITEMAP_LIMIT = 500           # URLs per child sitemap
 ROBOTS_DISALLOWED = "/mau-thoi-su/noi-bo/"   # a path robots.txt forbids

@@ -26,64 +26,64 @@ AUTHORS = ("Minh Anh", "Thu Hà", "Quốc Huy", "Ngọc Lan", "Đức Thắng", 
 # theme -> tone -> title templates
 TITLES = {
     "procedures": {
-        "positive": ["{place} cắt giảm {n} thủ tục hành chính lĩnh vực {field}",
+        "positive": ["{place} cắt giảm {c} thủ tục hành chính lĩnh vực {field}",
                      "Trung tâm phục vụ hành chính công {place} trả đúng hạn {pct}% hồ sơ tháng {m}",
                      "Phường {commune} ({place}) giải quyết hồ sơ {field} trong {d} ngày"],
-        "neutral": ["{place} công bố {n} thủ tục hành chính mới về {field}",
-                    "{place} rà soát {n} thủ tục {field} trong quý {q}"],
+        "neutral": ["{place} công bố {c} thủ tục hành chính mới về {field}",
+                    "{place} rà soát {c} thủ tục {field} trong quý {q}"],
         "negative": ["{place} còn {n} hồ sơ {field} trễ hạn trong tháng {m}",
                      "Người dân xã {commune} ({place}) phản ánh hồ sơ {field} bị chậm {d} ngày"],
     },
     "digital_government": {
         "positive": ["{place}: {pct}% hồ sơ {field} được nộp trực tuyến trong tháng {m}",
                      "{place} số hóa {n} nghìn hồ sơ, kết quả giải quyết thủ tục {field}"],
-        "neutral": ["{place} triển khai {n} dịch vụ công trực tuyến toàn trình lĩnh vực {field}",
+        "neutral": ["{place} triển khai {c} dịch vụ công trực tuyến toàn trình lĩnh vực {field}",
                     "{ministry} hướng dẫn kết nối cơ sở dữ liệu {field} với Cổng Dịch vụ công quốc gia đợt {q}"],
         "negative": ["Dịch vụ công trực tuyến lĩnh vực {field} ở {place} vẫn vắng hồ sơ, chỉ đạt {pct}%",
                      "Hệ thống thông tin giải quyết thủ tục {field} của {place} gián đoạn {d} ngày"],
     },
     "apparatus": {
-        "positive": ["{place} hoàn thành sắp xếp {n} đơn vị sự nghiệp thuộc lĩnh vực {field}",
+        "positive": ["{place} hoàn thành sắp xếp {c} đơn vị sự nghiệp thuộc lĩnh vực {field}",
                      "Chính quyền hai cấp ở xã {commune} ({place}) vận hành thông suốt sau {d} tuần"],
-        "neutral": ["{place} lấy ý kiến đề án sắp xếp {n} phòng chuyên môn lĩnh vực {field}",
+        "neutral": ["{place} lấy ý kiến đề án sắp xếp {c} phòng chuyên môn lĩnh vực {field}",
                     "{ministry} hướng dẫn phân cấp thẩm quyền lĩnh vực {field} cho địa phương, đợt {q}"],
         "negative": ["Xã {commune} ({place}) lúng túng khi tiếp nhận {n} nhiệm vụ {field} được phân cấp",
-                     "{place}: trụ sở dôi dư sau sắp xếp bỏ trống, {n} cơ sở chưa có phương án"],
+                     "{place}: trụ sở dôi dư sau sắp xếp bỏ trống, {c} cơ sở chưa có phương án"],
     },
     "civil_service": {
-        "positive": ["{place} tuyển dụng {n} công chức cấp xã qua thi tuyển trực tuyến",
-                     "{place} khen thưởng {n} cán bộ một cửa tận tụy lĩnh vực {field}"],
-        "neutral": ["{place} phê duyệt {n} vị trí việc làm trong các cơ quan {field}",
+        "positive": ["{place} tuyển dụng {c} công chức cấp xã qua thi tuyển trực tuyến",
+                     "{place} khen thưởng {c} cán bộ một cửa tận tụy lĩnh vực {field}"],
+        "neutral": ["{place} phê duyệt {c} vị trí việc làm trong các cơ quan {field}",
                     "{ministry} lấy ý kiến quy định đánh giá công chức theo kết quả, đợt {q}"],
-        "negative": ["{place} kỷ luật {n} công chức gây phiền hà trong giải quyết hồ sơ {field}",
+        "negative": ["{place} kỷ luật {k} công chức gây phiền hà trong giải quyết hồ sơ {field}",
                      "Cán bộ xã {commune} ({place}) bị phản ánh nhũng nhiễu hồ sơ {field}, {n} đơn thư"],
     },
     "public_finance": {
         "positive": ["{place} giải ngân {pct}% vốn đầu tư công sau {m} tháng",
-                     "{n} đơn vị sự nghiệp ở {place} tự chủ chi thường xuyên lĩnh vực {field}"],
+                     "{c} đơn vị sự nghiệp ở {place} tự chủ chi thường xuyên lĩnh vực {field}"],
         "neutral": ["{place} giao dự toán ngân sách {n} tỷ đồng cho lĩnh vực {field}",
                     "{ministry} lấy ý kiến cơ chế tự chủ tài chính đơn vị sự nghiệp {field}, đợt {q}"],
         "negative": ["{place} giải ngân vốn đầu tư công mới đạt {pct}% sau {m} tháng",
-                     "{n} dự án {field} ở {place} chậm giải ngân, bị điều chuyển vốn"],
+                     "{c} dự án {field} ở {place} chậm giải ngân, bị điều chuyển vốn"],
     },
     "institutional": {
-        "positive": ["{place} bãi bỏ {n} văn bản quy phạm pháp luật chồng chéo về {field}",
-                     "{ministry} hoàn thành rà soát {n} văn bản vướng mắc lĩnh vực {field}"],
+        "positive": ["{place} bãi bỏ {c} văn bản quy phạm pháp luật chồng chéo về {field}",
+                     "{ministry} hoàn thành rà soát {c} văn bản vướng mắc lĩnh vực {field}"],
         "neutral": ["{ministry} lấy ý kiến dự thảo nghị định về {field}, lần {q}",
-                    "{place} ban hành kế hoạch xây dựng {n} văn bản quy phạm pháp luật năm {y}"],
-        "negative": ["{place} còn {n} văn bản quy định chi tiết về {field} chậm ban hành",
+                    "{place} ban hành kế hoạch xây dựng {c} văn bản quy phạm pháp luật năm {y}"],
+        "negative": ["{place} còn {c} văn bản quy định chi tiết về {field} chậm ban hành",
                      "Vướng mắc pháp lý khiến {n} hồ sơ {field} ở {place} chưa được giải quyết"],
     },
     "direction": {
         "positive": ["{place} tăng {k} bậc Chỉ số cải cách hành chính, xếp thứ {rank}",
                      "{place} đạt {pct}% kế hoạch cải cách hành chính {m} tháng"],
-        "neutral": ["{place} kiểm tra công tác cải cách hành chính tại {n} xã, phường đợt {q}",
+        "neutral": ["{place} kiểm tra công tác cải cách hành chính tại {c} xã, phường đợt {q}",
                     "Ban Chỉ đạo cải cách hành chính {place} họp phiên thứ {k}"],
         "negative": ["{place} giảm {k} bậc Chỉ số hài lòng SIPAS, xếp thứ {rank}",
-                     "Kiểm tra cải cách hành chính ở {place}: {n} cơ quan chưa đạt yêu cầu"],
+                     "Kiểm tra cải cách hành chính ở {place}: {c} cơ quan chưa đạt yêu cầu"],
     },
     "ordinary": {
-        "positive": ["Đội bóng {place} thắng {k}-{g} ở vòng {q} giải hạng Nhất",
+        "positive": ["Đội bóng {place} thắng {w}-{g} ở vòng {q} giải hạng Nhất",
                      "Lễ hội văn hóa xã {commune} ({place}) đón {n} nghìn lượt khách"],
         "neutral": ["{place} dự báo mưa {n} mm trong {d} ngày tới",
                     "Giá lúa tại {place} đi ngang, quanh {price} nghìn đồng mỗi tạ"],
@@ -191,14 +191,30 @@ class Story:
     relevant: bool
 
 
+_SLOTS = {
+    "n": lambda r: r.randint(3, 4800), "c": lambda r: r.randint(3, 180), "k": lambda r: r.randint(1, 15),
+    "d": lambda r: r.randint(1, 28), "d2": lambda r: r.randint(29, 60), "m": lambda r: r.randint(1, 12),
+    "m2": lambda r: r.randint(1, 12), "pct": lambda r: r.randint(41, 99), "q": lambda r: r.randint(1, 4),
+    "g": lambda r: r.randint(0, 3), "w": lambda r: r.randint(1, 5), "price": lambda r: r.randint(600, 1200),
+    "rank": lambda r: r.randint(1, 34), "man": lambda r: r.choice(MEN), "woman": lambda r: r.choice(WOMEN),
+    "person": lambda r: r.choice(PERSONS), "trend": lambda r: r.choice(("tăng", "giảm", "tương đương")),
+    "commune": lambda r: r.choice(COMMUNES),
+}
+
+
+class _Slots(dict):
+    """Template values; random ones are drawn only when a template asks for them."""
+
+    def __init__(self, fixed: dict, rng: random.Random):
+        super().__init__(fixed)
+        self.rng = rng
+
+    def __missing__(self, key):
+        return _SLOTS[key](self.rng)
+
+
 def _fill(template: str, rng: random.Random, slots: dict) -> str:
-    values = dict(slots)
-    values.update(n=rng.randint(3, 4800), d=rng.randint(1, 28), d2=rng.randint(29, 60), m=rng.randint(1, 12),
-                  m2=rng.randint(1, 12), pct=rng.randint(41, 99), k=rng.randint(1, 15), g=rng.randint(0, 3), price=rng.randint(600, 1200),
-                  man=rng.choice(MEN), woman=rng.choice(WOMEN), q=rng.randint(1, 4), rank=rng.randint(1, 34),
-                  person=rng.choice(PERSONS), trend=rng.choice(("tăng", "giảm", "tương đương")),
-                  commune=rng.choice(COMMUNES))
-    return template.format(**values)
+    return template.format_map(_Slots(slots, rng))
 
 
 def story(rng: random.Random, home_province: str | None = None) -> Story:

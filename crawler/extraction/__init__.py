@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Optional
 
-from .classify import classify_page
+from .classify import classify_page, is_root_url
 from .dates import VN_TZ, parse_date
 from .encoding import decode_html
 from .metadata import (
@@ -32,7 +32,6 @@ from .metadata import (
     organisation_names,
     outlet_of,
     published_candidates,
-    strip_site_suffix,
     visible_date_candidates,
 )
 from .parse import parse_html
@@ -96,10 +95,11 @@ def extract_article(
             if parsed:
                 published, sources["published"] = parsed, "rules"
                 break
-    if published is None:
-        published, src = choose_published(visible_date_candidates(tree), now)
-        if published:
-            sources["published"] = src
+    if published is None or (published.hour, published.minute, published.second) == (0, 0, 0):
+        # no date, or a date without time of day: a visible timed date on the same day refines it
+        visible, src = choose_published(visible_date_candidates(tree), now)
+        if visible and (published is None or visible.date() == published.date()):
+            published, sources["published"] = visible, src
 
     title = None
     if layout and layout.get("title"):
@@ -137,7 +137,10 @@ def extract_article(
     canonical = canonical_url(tree, url, meta)
     amp = is_amp(tree, url)
 
-    body, sources["text"] = extract_body(tree, url, layout)
+    if is_root_url(canonical) or (is_root_url(url) and canonical == url):
+        body, sources["text"] = "", None  # a home page: no story to read, skip the costly part
+    else:
+        body, sources["text"] = extract_body(tree, url, layout)
     body = _drop_leading_repeats(body, title, lead)
     body, byline = split_trailing_credits(body, author)
     if not author and byline:

@@ -19,14 +19,16 @@ from .selectors import node_text, select
 # Boilerplate blocks that sit INSIDE article containers on Vietnamese outlets (and elsewhere):
 # related-story boxes, share bars, tag lists, ads, video/photo captions.
 _BLOCK = "self::div or self::section or self::ul or self::ol or self::aside or self::table or self::article or self::figure or self::p"
+_NO_LONG_TEXT = "not(.//p[string-length(normalize-space(.)) > 200])"  # never drop a block holding story paragraphs
 GENERIC_DROP_XPATH = [
     f"//*[{_BLOCK}][contains(@class,'relate') or contains(@class,'lienquan') or contains(@class,'lien-quan')"
     " or contains(@class,'box-new-lq') or contains(@class,'link-content-footer') or contains(@class,'insert-wiki')"
     " or contains(@class,'cms-insert') or contains(@class,'list-concern') or contains(@class,'tinlienquan')"
-    " or contains(@class,'social') or contains(@class,'share')"
-    " or contains(concat(' ',normalize-space(@class),' '),' hidden ') or contains(@class,'notebox') or contains(@class,'advert') or contains(@id,'adv')"
-    " or contains(@class,'VideoCMS_Caption') or contains(@class,'chisochungkhoan') or contains(@class,'tindnd')]",
-    f"//*[{_BLOCK}][@style and contains(translate(@style,' ',''),'display:none')]",
+    " or contains(@class,'notebox') or contains(@class,'VideoCMS_Caption') or contains(@class,'chisochungkhoan')"
+    " or contains(@class,'tindnd')][not(count(.//p[string-length(normalize-space(.)) > 200]) > 2)]",
+    f"//*[{_BLOCK}][contains(@class,'social') or contains(@class,'share') or contains(@class,'advert') or contains(@id,'adv')"
+    f" or contains(concat(' ',normalize-space(@class),' '),' hidden ')][{_NO_LONG_TEXT}]",
+    f"//*[{_BLOCK}][@style and contains(translate(@style,' ',''),'display:none')][{_NO_LONG_TEXT}]",
 ]
 LEAD_MARK = "data-rw-lead"
 _CAPTION_XPATH = (

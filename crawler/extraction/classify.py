@@ -9,7 +9,8 @@ MIN_BODY_CHARS = 250
 _ARTICLE_URL = re.compile(r"[-/_.](?:post)?\d{5,}(?:\.[a-z]{2,5})?/?$|/\d{4}/\d{2}/\d{2}/|\.(?:html?|tpo|vnp|chn|ldo|aspx)$", re.IGNORECASE)
 
 
-def _is_root(url: str) -> bool:
+def is_root_url(url: str) -> bool:
+    """The site's home page (``/``, ``/index.html``, ``/trang-chu``…)."""
     path = urlsplit(url).path
     return path in ("", "/") or bool(re.fullmatch(r"/(?:index|default|home|trang-chu)(?:\.\w+)?", path, re.IGNORECASE))
 
@@ -30,7 +31,7 @@ def headline_links(tree, limit: int = 400) -> int:
 def classify_page(tree, url: str, canonical: str, result: dict, has_article_ld: bool, meta: dict) -> tuple[bool, Optional[str]]:
     """``(is_article, reason)``; reason is None for articles."""
     text = result.get("text") or ""
-    if _is_root(canonical) or (_is_root(url) and canonical == url):
+    if is_root_url(canonical) or (is_root_url(url) and canonical == url):
         return False, "listing page"
     dated = result.get("published") is not None
     links = headline_links(tree)
@@ -43,4 +44,6 @@ def classify_page(tree, url: str, canonical: str, result: dict, has_article_ld: 
         return False, "no body"
     if len(text) < MIN_BODY_CHARS or not paragraphs:
         return False, "too short"
+    if not result.get("title"):
+        return False, "no title"
     return True, None

@@ -10,6 +10,7 @@ same pages:
 * author: exact match (None when the page has no personal author)
 * body complete: body_first and body_last both in the text and at most 10 % (+20 chars)
   more text than the true body (extra text is menu/related/caption junk)
+* "no rules" column: extract_article with rules=[] (what an outlet without rules gets)
 * listing: listing pages reported as not articles (ours only; trafilatura has no such flag)
 """
 from __future__ import annotations
@@ -81,13 +82,15 @@ def baseline_extract(raw: bytes, url: Optional[str]) -> dict:
 
 def evaluate_pages(directory: str | Path, repeat: int = 1) -> dict[str, Any]:
     """Figures for ours and for bare trafilatura; also per-page misses and total timings."""
+    import trafilatura
+
     from . import extract_article
     from .encoding import decode_html
 
     directory = Path(directory)
     truth = load_truth(directory)
     fields = ("title", "published", "author", "body")
-    hits = {"ours": dict.fromkeys(fields, 0), "trafilatura": dict.fromkeys(fields, 0)}
+    hits = {"ours": dict.fromkeys(fields, 0), "generic": dict.fromkeys(fields, 0), "trafilatura": dict.fromkeys(fields, 0)}
     misses: dict[str, list[str]] = {f: [] for f in fields}
     listing_ok, listings, articles = 0, 0, 0
     wrongly_rejected: list[str] = []
@@ -100,8 +103,6 @@ def evaluate_pages(directory: str | Path, repeat: int = 1) -> dict[str, Any]:
             ours = extract_article(raw, url)
             t_ours += time.perf_counter() - start
             start = time.perf_counter()
-            import trafilatura
-
             trafilatura.bare_extraction(decode_html(raw)[0], url=url, with_metadata=True)
             t_base += time.perf_counter() - start
         if row["kind"] == "listing":
@@ -112,7 +113,8 @@ def evaluate_pages(directory: str | Path, repeat: int = 1) -> dict[str, Any]:
         if not ours["is_article"]:
             wrongly_rejected.append(f"{row['file']}: {ours['reason']}")
         base = baseline_extract(raw, url)
-        for name, found in (("ours", ours), ("trafilatura", base)):
+        generic = extract_article(raw, url, rules=[])  # no outlet rules: what an unseen outlet gets
+        for name, found in (("ours", ours), ("generic", generic), ("trafilatura", base)):
             for field, ok in score_page(found, row).items():
                 hits[name][field] += ok
                 if name == "ours" and not ok:
@@ -122,6 +124,7 @@ def evaluate_pages(directory: str | Path, repeat: int = 1) -> dict[str, Any]:
         "articles": articles,
         "listings": listings,
         "ours": figures["ours"],
+        "generic": figures["generic"],
         "trafilatura": figures["trafilatura"],
         "listing_rejected": (listing_ok / listings) if listings else None,
         "articles_rejected": wrongly_rejected,
@@ -135,13 +138,13 @@ def evaluate_pages(directory: str | Path, repeat: int = 1) -> dict[str, Any]:
 def format_table(result: dict) -> str:
     lines = [
         f"{result['articles']} articles, {result['listings']} listing pages",
-        f"{'figure':<22}{'ours':>8}{'trafilatura':>13}",
+        f"{'figure':<22}{'ours':>8}{'no rules':>10}{'trafilatura':>13}",
     ]
     labels = {"title": "title exact", "published": "time to the minute", "author": "author exact", "body": "body complete"}
     for key, label in labels.items():
-        lines.append(f"{label:<22}{result['ours'][key]:>8.1%}{result['trafilatura'][key]:>13.1%}")
+        lines.append(f"{label:<22}{result['ours'][key]:>8.1%}{result['generic'][key]:>10.1%}{result['trafilatura'][key]:>13.1%}")
     if result["listing_rejected"] is not None:
-        lines.append(f"{'listings rejected':<22}{result['listing_rejected']:>8.1%}{'n/a':>13}")
+        lines.append(f"{'listings rejected':<22}{result['listing_rejected']:>8.1%}{'':>10}{'n/a':>13}")
     lines.append(
         f"{'time (s, all pages)':<22}{result['seconds_ours']:>8.2f}{result['seconds_trafilatura']:>13.2f}"
         f"   ratio {result['time_ratio']:.2f}x"

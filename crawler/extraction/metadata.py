@@ -37,6 +37,7 @@ ORG_WORDS = re.compile(
 _BYLINE_PREFIX = re.compile(
     r"^(?:theo|bài(?: và ảnh)?|ảnh|tác giả|tin|nhóm pv|by|nguồn|thực hiện|ghi chép|bài, ảnh)\s*[:\-–]?\s+", re.IGNORECASE
 )
+_ANONYMOUS = re.compile(r"^(?:nhóm\s+)?(?:pv|ptv|btv|ctv|phóng viên|biên tập viên|cộng tác viên|admin|ban biên tập)(?:\s+nhóm)?$", re.IGNORECASE)
 _GLUED_AGENCY = re.compile(r"(?<=[a-zà-ỹđ])([A-ZĐ]{2,}[A-Z+]*)$")
 
 
@@ -162,10 +163,10 @@ def clean_author(name: Optional[str], orgs: set[str] = frozenset()) -> Optional[
     if not name or len(name) > 60 or len(name.split()) > 8:
         return None
     squashed = _squash(name)
-    if not squashed or ORG_WORDS.search(name):
+    if not squashed or ORG_WORDS.search(name) or _ANONYMOUS.match(name):
         return None
     for org in orgs:
-        if len(org) >= 3 and (squashed == org or squashed in org or org in squashed):
+        if squashed == org or (len(org) >= 4 and org in squashed) or (squashed in org and len(squashed) * 5 >= len(org) * 3):
             return None
     return name
 
@@ -184,8 +185,12 @@ def _ld_author_names(value: Any) -> list[tuple[str, bool]]:
 
 
 # --------------------------------------------------------------------------- title
-def strip_site_suffix(title: str, site_names: set[str]) -> str:
-    """Drop a trailing (or leading) " - Outlet" segment when it names the site."""
+def strip_site_suffix(title: str, site_names: set[str], loose: bool = False) -> str:
+    """Drop a trailing (or leading) " - Outlet" segment when it names the site.
+
+    ``loose`` (for the bare ``<title>``, which nearly always carries the site name) also drops
+    a short last segment (at most 4 words, shorter than the rest) that names nothing we know.
+    """
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -195,6 +200,8 @@ def strip_site_suffix(title: str, site_names: set[str]) -> str:
         if not sq:
             return True
         if any(len(s) >= 3 and (sq in s or s in sq) for s in site_names):
+            return True
+        if loose and part is parts[-1] and len(part.split()) <= 4 and len(part) * 2 < len(title):
             return True
         return bool(ORG_WORDS.search(part)) and len(part.split()) <= 6
 
@@ -211,21 +218,15 @@ def extract_title(tree, meta: dict[str, list[str]], articles: list[dict], site_n
     og = _first(meta, "og:title", "twitter:title")
     headline = next((_nfc(str(a.get("headline") or a.get("name") or "")) for a in articles if a.get("headline") or a.get("name")), "")
     html_title = _nfc(node_text(tree.find(".//title"))) if tree.find(".//title") is not None else ""
-    for candidate in (og, headline, html_title):
+    for candidate, loose in ((og, False), (headline, False)):
         if candidate:
-            cleaned = strip_site_suffix(candidate, site_names)
+            cleaned = strip_site_suffix(candidate, site_names, loose)
             if cleaned:
-                # a visible h1 equal to the candidate (modulo case) confirms it; else prefer the h1
-                # only when the candidate is the bare <title> and an h1 starts the same way
                 return cleaned
-    return h1s[0] if h1s else None
-
-
-def h1_title(tree) -> Optional[str]:
-    for h in tree.iter("h1"):
-        text = _nfc(node_text(h))
-        if 10 <= len(text) <= 300:
-            return text
+    if h1s:
+        return h1s[0]
+    if html_title:
+        return strip_site_suffix(html_title, site_names, loose=True) or None
     return None
 
 
@@ -284,7 +285,7 @@ def choose_published(candidates: list[tuple[str, str]], now: Optional[datetime] 
 
 # --------------------------------------------------------------------------- author
 _BYLINE_XPATH = (
-    '//*[@rel="author" or @itemprop="author" or contains(@class,"author") or contains(@class,"byline")'
+    '//*[@rel="author" or @itemprop="author" or @data-role="author" or @data-field="author" or contains(@class,"author") or contains(@class,"byline")'
     ' or contains(@class,"tac-gia") or contains(@class,"tacgia")][not(self::meta)][not(self::link)]'
 )
 

@@ -1,0 +1,140 @@
+"""Item pipelines: extraction, then storage. Classification never runs in the crawler.
+
+* ``ExtractionPipeline`` (CPU work, synchronous, in the crawl process): runs
+  ``crawler.extraction.extract_article`` on the bytes as fetched with the outlet's registry
+  rules and the HTTP charset; a page that is not an article (or has no text) is recorded in
+  ``fetch_errors`` with the extractor's reason and dropped. The page's ``rel=canonical`` (or
+  the AMP page's canonical) becomes ``canonical_url`` when it belongs to the same outlet —
+  a canonical pointing to another outlet (syndication) is ignored.
+* ``StoragePipeline``: ``ArticleStore.save(item)`` with the spider's single session,
+  committing every ``STORE_BATCH_SIZE`` items or ``STORE_BATCH_SECONDS`` seconds, counting
+  each outcome per source.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from scrapy.exceptions import DropItem
+
+from crawler.urls import canonicalize
+
+log = logging.getLogger(__name__)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+
+
+def http_charset(headers: dict) -> str | None:
+    for k, v in (headers or {}).items():
+        if k.lower() == "content-type":
+            m = _CHARSET.search(v or "")
+            return m.group(1) if m else None
+    return None
+
+
+class ExtractionPipeline:
+    def __init__(self, min_chars: int = 500):
+        from crawler.extraction import extract_article
+
+        self.extract = extract_article
+        self.min_chars = min_chars
+        self.seconds = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipe = cls(crawler.settings.getint("ARTICLE_MIN_CHARS", 500))
+        pipe.crawler = crawler
+        return pipe
+
+    def process_item(self, item, spider=None):
+        spider = spider or self.crawler.spider
+        outlet = spider.outlet_by_id.get(item["outlet_id"])
+        rules = list(outlet.rules) if outlet is not None and outlet.rules else None
+        page_url = item.get("final_url") or item["url"]
+        t0 = time.perf_counter()
+        try:
+            result = self.extract(item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers")))
+        except Exception as exc:  # the extractor promises not to raise; record it if it does
+            spider.record_error(item["outlet_id"], item["url"], "article", f"extraction failed: {type(exc).__name__}: {exc}")
+            raise DropItem(f"extraction failed for {item['url']}") from exc
+        finally:
+            self.seconds += time.perf_counter() - t0
+        text = (result.get("text") or "").strip()
+        if not result.get("is_article", bool(text)) or not text:
+            reason = result.get("reason") or "no article text"
+            spider.record_error(item["outlet_id"], item["url"], "article", f"not an article: {reason}", item.get("http_status"))
+            raise DropItem(f"not an article: {item['url']} ({reason})")
+        if len(text) < self.min_chars and result.get("published") is None:
+            reason = f"text of {len(text)} characters and no publication date"
+            spider.record_error(item["outlet_id"], item["url"], "article", f"not an article: {reason}", item.get("http_status"))
+            raise DropItem(f"not an article: {item['url']} ({reason})")
+        canonical = item["url"]
+        for cand in (result.get("canonical_url"),):
+            if not cand or not isinstance(cand, str):
+                continue
+            try:
+                cand = canonicalize(cand)
+            except ValueError:
+                continue
+            if outlet is None or outlet.owns_url(cand):
+                canonical = cand
+                break
+        item["canonical_url"] = canonical
+        item["title"] = result.get("title")
+        item["published"] = result.get("published")
+        item["author"] = result.get("author")
+        item["text"] = text
+        return item
+
+    def close_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        if spider is not None:
+            spider.crawler.stats.set_value("reformwatch/extraction_seconds", round(self.seconds, 3))
+
+
+class StoragePipeline:
+    def __init__(self, batch_size: int = 200, batch_seconds: float = 2.0):
+        self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self.last_commit = time.monotonic()
+        self.seconds = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        pipe = cls(s.getint("STORE_BATCH_SIZE", 200), s.getfloat("STORE_BATCH_SECONDS", 2.0))
+        pipe.crawler = crawler
+        return pipe
+
+    def _maybe_commit(self, store, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or store.pending >= self.batch_size or now - self.last_commit >= self.batch_seconds:
+            store.commit()
+            self.last_commit = now
+
+    def process_item(self, item, spider=None):
+        spider = spider or self.crawler.spider
+        store = spider.open_store()
+        outlet_id = item["outlet_id"]
+        t0 = time.perf_counter()
+        try:
+            outcome = store.save(item)
+        except ValueError as exc:
+            spider.record_error(outlet_id, item["url"], "store", str(exc))
+            raise DropItem(str(exc)) from exc
+        except Exception as exc:  # database error: the batch is rolled back, pages refetched next run
+            log.exception("storing %s failed", item["url"])
+            store.rollback()
+            spider.record_error(outlet_id, item["url"], "store", f"{type(exc).__name__}: {exc}")
+            raise DropItem(str(exc)) from exc
+        finally:
+            self.seconds += time.perf_counter() - t0
+        spider.count(outlet_id, "duplicates" if outcome == "duplicate" else outcome)
+        self._maybe_commit(store)
+        return item
+
+    def close_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        if spider.store is not None:
+            self._maybe_commit(spider.store, force=True)
+        spider.crawler.stats.set_value("reformwatch/storage_seconds", round(self.seconds, 3))

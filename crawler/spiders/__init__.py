@@ -1,0 +1,1 @@
+"""Spiders of the ReformWatch crawler: ``news`` (crawler/spiders/news.py)."""
