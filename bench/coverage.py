@@ -12,7 +12,6 @@ Goal: < 1 s per query on each backend.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import sys
 import time

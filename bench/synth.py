@@ -8,7 +8,9 @@ Fast bulk loading: PostgreSQL ``COPY`` through psycopg's ``cursor.copy``; SQLite
 ``executemany`` in large transactions. The rows mirror what ``storage.labels.refresh_facts``
 would write, so coverage queries and exports read them as they would real data.
 
-Distributions (roughly): 30 % relevant; 1-2 provinces per article (10 % none); 1-2 themes per
+Articles are stored roughly in publication order, as a crawl stores them (95 % within two
+days of their place in the sequence, 5 % back-filled at random dates). Distributions
+(roughly): 30 % relevant; 1-2 provinces per article (10 % none); 1-2 themes per
 relevant article; sentiment 45 % positive, 40 % neutral, 15 % negative; 6 % of articles are
 near-duplicates of an earlier one (excluded from the facts); 20 % of relevant articles name a
 ministry; 10 % reviewed. Articles published before 1 July 2025 name former provinces (63),
@@ -27,7 +29,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -111,7 +113,7 @@ def _weights(names: list[str], rng: random.Random) -> list[float]:
 
 
 class _Gen:
-    def __init__(self, seed: int, start: dt.date, end: dt.date, first_id: int):
+    def __init__(self, seed: int, start: dt.date, end: dt.date, first_id: int, n: int = 1):
         self.rng = random.Random(seed)
         self.former = province_names("former")
         self.current = province_names("current")
@@ -125,6 +127,8 @@ class _Gen:
         self.span = (dt.datetime.combine(end, dt.time(), VN_TZ).astimezone(UTC) - self.start).total_seconds()
         self.reform_ts = dt.datetime.combine(REFORM_DAY, dt.time(), VN_TZ).astimezone(UTC)
         self.next_id = first_id
+        self.first_id = first_id
+        self.n = max(n, 1)
         self.next_fact = 1
         self.next_mfact = 1
         self.relevant_ids: list[int] = []
@@ -134,7 +138,13 @@ class _Gen:
         aid = self.next_id
         self.next_id += 1
         outlet = rng.choice(self.outlets)
-        published = self.start + dt.timedelta(seconds=int(rng.random() * self.span))
+        # Crawls store articles roughly in publication order: the i-th article of the run is
+        # published near start + i/n of the span (+- 2 days); 5 % are back-filled at random.
+        if rng.random() < 0.05:
+            offset = rng.random() * self.span
+        else:
+            offset = (aid - self.first_id + 0.5) / self.n * self.span + (rng.random() - 0.5) * 4 * 86400
+        published = self.start + dt.timedelta(seconds=int(min(max(offset, 0), self.span - 1)))
         day = published.astimezone(VN_TZ).date()
         relevant = rng.random() < 0.30
         duplicate_of = None
@@ -307,7 +317,7 @@ def generate(db_url: str, n: int, *, seed: int = 1, start: dt.date = dt.date(202
     with engine.begin() as conn:
         base = _max_ids(conn)
     # every table's ids advance in step with the article ids, offset by the table's own maximum
-    gen = _Gen(seed, start, end, first_id=base["articles"] + 1)
+    gen = _Gen(seed, start, end, first_id=base["articles"] + 1, n=n)
     gen.next_fact = base["coverage_facts"] + 1
     gen.next_mfact = base["ministry_facts"] + 1
     offsets = {t: base[t] - base["articles"] for t in ("annotations", "snapshots", "article_versions")}

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 
 TOP_K = 8
-_EXPLAINED = ("word", "head", "lex")
+_EXPLAINED = ("word", "head", "lex", "hlex")
 
 
 def term_index(feature_names: Sequence[str]) -> tuple[np.ndarray, list[str]]:

@@ -8,7 +8,9 @@ columns the scikit-learn pipelines select with a ``ColumnTransformer``:
   guide says "the headline and the lead decide" the tone; the title weighs more
   because it is a separate column;
 - ``RAW``   normalised, lower-cased, unsegmented title + body (character n-grams and
-  lexicon terms; cut at ``MAX_RAW_CHARS``).
+  lexicon terms; cut at ``MAX_RAW_CHARS``);
+- ``HEAD_RAW`` the same for the title and the first ``LEAD_CHARS`` characters of the body
+  (lexicon terms of the headline and lead, for the tone).
 
 Lexicon terms come from ``lexicon.toml`` (data, edited by staff).
 """
@@ -28,9 +30,10 @@ from classifier.segment import MAX_SEGMENT_CHARS, segment
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 LEAD_TOKENS = 60
+LEAD_CHARS = 400
 MAX_RAW_CHARS = 6000
-DOC, HEAD, RAW = 0, 1, 2
-COLUMNS = ("doc", "head", "raw")
+DOC, HEAD, RAW, HEAD_RAW = 0, 1, 2, 3
+COLUMNS = ("doc", "head", "raw", "head_raw")
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 THEMES = ("institutional", "procedures", "apparatus", "civil_service", "public_finance",
           "digital_government", "direction")
@@ -42,9 +45,10 @@ class Doc:
     doc: str
     head: str
     raw: str
+    head_raw: str = ""
 
-    def row(self) -> tuple[str, str, str]:
-        return (self.doc, self.head, self.raw)
+    def row(self) -> tuple[str, str, str, str]:
+        return (self.doc, self.head, self.raw, self.head_raw)
 
 
 def split_title(title: Optional[str], text: str) -> tuple[str, str]:
@@ -67,7 +71,8 @@ def prepare(title: Optional[str], text: str) -> Doc:
     seg_body = segment(body, MAX_SEGMENT_CHARS).lower().replace("\n", " ")
     lead = " ".join(seg_body.split(" ", LEAD_TOKENS)[:LEAD_TOKENS])
     raw = (title + "\n" + body[:MAX_RAW_CHARS]).lower()
-    return Doc(doc=f"{seg_title} . {seg_body}", head=f"{seg_title} . {lead}", raw=raw)
+    head_raw = (title + "\n" + body[:LEAD_CHARS]).lower()
+    return Doc(doc=f"{seg_title} . {seg_body}", head=f"{seg_title} . {lead}", raw=raw, head_raw=head_raw)
 
 
 def to_matrix(docs: Iterable[Doc]) -> np.ndarray:

@@ -175,6 +175,8 @@ def _province_mentions(full: str) -> list[Mention]:
             continue
         if surface == "Thủ đô" and re.match(r"\s+(?:Hà Nội|HÀ NỘI)", full[end:end + 10]):
             continue  # "Thủ đô Hà Nội": the name itself is the mention
+        if not strong and re.match(r"\s+[A-ZĐÂĂÊÔƠƯ\u00C0-\u00DD\u1EA0-\u1EF8]", full[end:end + 3]):
+            continue  # "Thủ đô Viêng Chăn", "Sài Gòn Giải Phóng": a nickname inside another name
         if not has_prefix and (_is_person(full, start) or _STREET_BEFORE.search(before)):
             continue
         if _OUTLET_BEFORE.search(before):
@@ -303,7 +305,7 @@ def home_province(url: str | None) -> tuple[str, str] | None:
     pair = None
     if home_province_for_domain is not None:
         try:
-            pair = home_province_for_domain(host)
+            pair = home_province_for_domain(url)  # the full URL: outlets may share a host (path prefixes)
         except Exception as exc:  # a broken registry must not stop classification
             log.warning("home province lookup failed for %s: %s", host, exc)
             pair = None

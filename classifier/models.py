@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from classifier.features import (
-    DOC, HEAD, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms, load_lexicon,
+    DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms, load_lexicon,
     term_ngram_range, to_matrix,
 )
 
@@ -48,6 +48,7 @@ class Settings:
     char_ngrams: tuple[int, int] = (2, 5)
     char_max_features: int = 40000
     lexicon: bool = True
+    head_lexicon: bool = False
     min_df: int = 2
     relevance_C: float = 10.0
     themes_C: float = 10.0
@@ -92,6 +93,11 @@ def build_features(s: Settings) -> ColumnTransformer:
         parts.append(("lex", TfidfVectorizer(
             token_pattern=TOKEN_PATTERN, vocabulary=vocab, ngram_range=term_ngram_range(vocab),
             sublinear_tf=True, use_idf=False, lowercase=False, dtype=np.float32), RAW))
+    if s.head_lexicon:
+        vocab = _lexicon_vocabulary()
+        parts.append(("hlex", TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN, vocabulary=vocab, ngram_range=term_ngram_range(vocab),
+            sublinear_tf=True, use_idf=False, lowercase=False, dtype=np.float32), HEAD_RAW))
     return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
 
 
@@ -105,10 +111,13 @@ def _lr_multi(C: float, seed: int) -> LogisticRegression:
 
 
 def _strip_vectorizers(ct: ColumnTransformer) -> None:
-    """Drop ``stop_words_`` (every pruned n-gram: large, only for introspection)."""
+    """Drop ``stop_words_`` (every pruned n-gram: large, only for introspection) and make the
+    vocabulary plain ``{str: int}`` (numpy integer values are stored one file each by skops)."""
     for _, est, _ in ct.transformers_:
         if hasattr(est, "stop_words_"):
             delattr(est, "stop_words_")
+        if isinstance(getattr(est, "vocabulary_", None), dict):
+            est.vocabulary_ = {str(k): int(v) for k, v in est.vocabulary_.items()}
 
 
 def _inner_proba(est, X, y, folds: int, seed: int) -> np.ndarray:

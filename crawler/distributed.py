@@ -35,7 +35,7 @@ from scrapy_redis.queue import PriorityQueue
 log = logging.getLogger(__name__)
 
 LEASE_META = "rw_lease"
-LEASE_SERVER_ATTR = "_rw_lease_server"
+LEASE_BOOK_ATTR = "_rw_lease_book"
 
 # KEYS[1] queue zset, KEYS[2] in-flight zset; ARGV[1] lease ms, ARGV[2] max requeue
 _POP_LUA = """
@@ -64,13 +64,125 @@ redis.call('SET', KEYS[1], start + delay, 'PX', delay * 4 + 60000)
 return start - now
 """
 
-# KEYS[1] current bucket set, KEYS[2] previous bucket set; ARGV[1] fingerprint, ARGV[2] ttl s.
+# KEYS[1] current bucket set, KEYS[2] previous bucket set; ARGV[1] fingerprint,
+# ARGV[2] unix time (s) at which the current bucket stops being consulted (end of the next bucket).
 _SEEN_LUA = """
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 0 end
 local added = redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+redis.call('EXPIREAT', KEYS[1], tonumber(ARGV[2]))
 return added
 """
+
+# KEYS[1] in-flight zset; ARGV[1] lease ms, ARGV[2..] leases held by this worker. Extends the
+# deadline of those still in flight (XX: a lease re-queued meanwhile is not re-created).
+_RENEW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = 0
+for i = 2, #ARGV do
+  n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+end
+return n
+"""
+
+# KEYS[1] queue zset, KEYS[2] in-flight zset; ARGV = leases to give back (their work was lost).
+_RELEASE_LUA = """
+local n = 0
+for i = 1, #ARGV do
+  if redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[1], 0, ARGV[i])
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+class LeaseBook:
+    """The leases this worker holds, renewed while it lives, acknowledged once durable.
+
+    ``held``: popped by this worker and not yet acknowledged; a heartbeat (``renew``) pushes
+    their deadline forward every third of the lease, so only a *dead* worker's leases expire.
+    ``deferred``: acknowledged by the spider while the spider's store (``spider.store``:
+    ``commit()``, ``rollback()``, ``pending``) still had uncommitted writes — the outcome is
+    durable only after the next commit, so the lease is removed then; a rollback gives these
+    leases back to the queue instead (the work is redone, not lost).
+    """
+
+    def __init__(self, server, queue_key: str, inflight_key: str, lease_ms: int):
+        self.server = server
+        self.queue_key = queue_key
+        self.inflight_key = inflight_key
+        self.lease_ms = lease_ms
+        self.held: set[bytes] = set()
+        self.deferred: set[bytes] = set()
+        self.store = None
+        self._renew = server.register_script(_RENEW_LUA)
+        self._release = server.register_script(_RELEASE_LUA)
+
+    # -- lease life cycle -------------------------------------------------------------------
+    def took(self, lease: bytes) -> None:
+        self.held.add(lease)
+
+    def dropped(self, lease: bytes) -> None:
+        """The lease was replaced (a retry or redirect re-queued the request)."""
+        self.held.discard(lease)
+        self.deferred.discard(lease)
+
+    def ack(self, lease: bytes) -> None:
+        store = self.store
+        if store is not None and getattr(store, "pending", 0):
+            self.deferred.add(lease)
+            return
+        self.server.zrem(self.inflight_key, lease)
+        self.held.discard(lease)
+
+    def committed(self) -> None:
+        if self.deferred:
+            self.server.zrem(self.inflight_key, *self.deferred)
+            self.held -= self.deferred
+            self.deferred.clear()
+
+    def rolled_back(self) -> int:
+        if not self.deferred:
+            return 0
+        n = int(self._release(keys=[self.queue_key, self.inflight_key], args=list(self.deferred)))
+        self.held -= self.deferred
+        self.deferred.clear()
+        log.warning("store rolled back: %d acknowledged request(s) given back to the queue", n)
+        return n
+
+    def renew(self) -> int:
+        if not self.held:
+            return 0
+        return int(self._renew(keys=[self.inflight_key], args=[self.lease_ms, *self.held]))
+
+    # -- the spider's store -----------------------------------------------------------------
+    def attach_store(self, store) -> None:
+        """Follow ``store``'s commits and rollbacks (wraps its ``commit``/``rollback``)."""
+        if store is None or store is self.store:
+            return
+        if not (callable(getattr(store, "commit", None)) and callable(getattr(store, "rollback", None))):
+            return
+        book, commit, rollback = self, store.commit, store.rollback
+
+        def tracked_commit(*args, **kwargs):
+            try:
+                result = commit(*args, **kwargs)
+            except BaseException:
+                book.rolled_back()
+                raise
+            book.committed()
+            return result
+
+        def tracked_rollback(*args, **kwargs):
+            try:
+                return rollback(*args, **kwargs)
+            finally:
+                book.rolled_back()
+
+        store.commit, store.rollback = tracked_commit, tracked_rollback
+        self.store = store
 
 
 class LeasedPriorityQueue(PriorityQueue):
@@ -80,14 +192,20 @@ class LeasedPriorityQueue(PriorityQueue):
         super().__init__(server, spider, key, serializer)
         self.inflight_key = f"{self.key}:inflight"
         settings = spider.crawler.settings if getattr(spider, "crawler", None) else {}
-        self.lease_ms = int(float(settings.get("REFORMWATCH_LEASE_SECONDS", 120)) * 1000)
+        self.lease_ms = max(int(float(settings.get("REFORMWATCH_LEASE_SECONDS", 120)) * 1000), 1000)
         self._pop = server.register_script(_POP_LUA)
-        setattr(spider, LEASE_SERVER_ATTR, (server, self.inflight_key))
+        self.book = LeaseBook(server, self.key, self.inflight_key, self.lease_ms)
+        setattr(spider, LEASE_BOOK_ATTR, self.book)
 
     def __len__(self) -> int:
         # Outstanding leases count as pending: the worker waits for a dead peer's leases to
-        # expire and picks them up instead of closing.
-        return self.server.zcard(self.key) + self.server.zcard(self.inflight_key)
+        # expire and picks them up instead of closing. Its own leases waiting only for the
+        # store's commit do not: that commit happens when the spider closes.
+        pipe = self.server.pipeline()
+        pipe.zcard(self.key)
+        pipe.zcard(self.inflight_key)
+        queued, inflight = pipe.execute()
+        return queued + max(0, inflight - len(self.book.deferred))
 
     def push(self, request: Request) -> None:
         old_lease = request.meta.pop(LEASE_META, None)  # a retry or redirect of a leased request
@@ -97,6 +215,8 @@ class LeasedPriorityQueue(PriorityQueue):
         if old_lease is not None:
             pipe.zrem(self.inflight_key, old_lease)
         pipe.execute()
+        if old_lease is not None:
+            self.book.dropped(old_lease)
 
     def pop(self, timeout: int = 0) -> Optional[Request]:
         data, requeued = self._pop(keys=[self.key, self.inflight_key], args=[self.lease_ms, 500])
@@ -106,6 +226,7 @@ class LeasedPriorityQueue(PriorityQueue):
                 self.spider.crawler.stats.inc_value("distributed/leases_requeued", requeued)
         if not data:
             return None
+        self.book.took(data)
         request = self._decode_request(data)
         request.meta[LEASE_META] = data
         return request
@@ -115,15 +236,15 @@ class LeasedPriorityQueue(PriorityQueue):
 
 
 def ack(request: Optional[Request], spider) -> None:
-    """Acknowledge a leased request: its outcome is durable, it will not be re-queued."""
+    """Acknowledge a leased request: once its outcome is committed it will not be re-queued."""
     if request is None:
         return
     lease = request.meta.pop(LEASE_META, None)
-    target = getattr(spider, LEASE_SERVER_ATTR, None)
-    if lease is None or target is None:
+    book = getattr(spider, LEASE_BOOK_ATTR, None)
+    if lease is None or book is None:
         return
-    server, key = target
-    server.zrem(key, lease)
+    book.attach_store(getattr(spider, "store", None))
+    book.ack(lease)
 
 
 class LeaseDownloaderMiddleware:
@@ -146,35 +267,86 @@ class LeaseDownloaderMiddleware:
 
 
 class LeaseSpiderMiddleware:
-    """Acknowledges a response's lease once its callback output is handled.
+    """Acknowledges a response's lease once its callback output is handled; renews leases;
+    drops article requests another worker already scheduled.
 
-    Articles are acknowledged by ``item_scraped`` — after the storage pipeline stored them;
-    a response that produced no item (a feed, a listing, a non-article) when its output is done.
+    Articles are acknowledged by ``item_scraped`` — after the storage pipeline stored them,
+    effective at the store's next commit; a response that produced no item (a feed, a
+    listing, a non-article) when its output is done.
+
+    Requests a callback yields with ``dont_filter=True`` bypass scrapy-redis' duplicate
+    filter (the news spider does this for article pages, deduplicated by its own per-process
+    seen-set, so that a redirect loop is not silently swallowed). With several workers that
+    per-process set is not enough: an article linked from a feed parsed by one worker and a
+    listing parsed by another would be fetched twice (and the second store would collide on
+    the canonical URL). Such requests are checked against the shared bounded seen-set here
+    — redirects and retries, which do not pass through spider output, are not affected.
+    ``meta['rw_shared_dedupe'] = False`` opts a request out.
     """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.df: Optional[BoundedDupeFilter] = None
+        self._loop = None
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        mw = cls()
+        mw = cls(crawler)
         crawler.signals.connect(mw._item_done, signal=signals.item_scraped)
         crawler.signals.connect(mw._item_done, signal=signals.item_dropped)
         crawler.signals.connect(mw._item_done, signal=signals.item_error)
+        crawler.signals.connect(mw._opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw._closed, signal=signals.spider_closed)
         return mw
 
+    # -- lease heartbeat --------------------------------------------------------------------
+    def _opened(self, spider):
+        from twisted.internet import task
+
+        book = getattr(spider, LEASE_BOOK_ATTR, None)
+        if book is None:
+            return
+        self._loop = task.LoopingCall(self._renew, book)
+        self._loop.start(max(book.lease_ms / 3000.0, 0.3), now=False)
+
+    @staticmethod
+    def _renew(book: "LeaseBook") -> None:
+        try:
+            book.renew()
+        except Exception:  # Redis briefly away: the next beat tries again
+            log.exception("renewing request leases failed")
+
+    def _closed(self, spider, reason=None):
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+
+    # -- acknowledgements -------------------------------------------------------------------
     def _item_done(self, item=None, response=None, spider=None, **_):
         if response is not None:
-            ack(response.request, spider)
+            ack(response.request, spider or self.crawler.spider)
 
     @staticmethod
     def _is_item(obj: Any) -> bool:
         return not isinstance(obj, Request)
 
+    def _keep(self, obj: Any, spider) -> bool:
+        if not isinstance(obj, Request) or not obj.dont_filter or obj.meta.get("rw_shared_dedupe") is False:
+            return True
+        if self.df is None:
+            self.df = BoundedDupeFilter.from_spider(spider)
+        if self.df.request_seen(obj):
+            self.crawler.stats.inc_value("distributed/shared_seen_filtered")
+            return False
+        return True
+
     def process_spider_output(self, response, result: Iterable, spider):
         produced = False
         for obj in result:
             produced = produced or self._is_item(obj)
-            yield obj
+            if self._keep(obj, spider):
+                yield obj
         if not produced:
             ack(response.request, spider)
 
@@ -182,7 +354,8 @@ class LeaseSpiderMiddleware:
         produced = False
         async for obj in result:
             produced = produced or self._is_item(obj)
-            yield obj
+            if self._keep(obj, spider):
+                yield obj
         if not produced:
             ack(response.request, spider)
 
@@ -254,8 +427,10 @@ class BoundedDupeFilter(RFPDupeFilter):
         return f"{self.key}:{bucket}", f"{self.key}:{bucket - 1}"
 
     def request_seen(self, request) -> bool:
-        cur, prev = self._keys()
-        added = self._seen(keys=[cur, prev], args=[self.request_fingerprint(request), self.ttl])
+        now = time.time()
+        cur, prev = self._keys(now)
+        until = (int(now // self.ttl) + 2) * self.ttl  # the bucket is consulted until then
+        added = self._seen(keys=[cur, prev], args=[self.request_fingerprint(request), until])
         return int(added) == 0
 
     def clear(self) -> None:

@@ -70,6 +70,7 @@ def run_crawl(
         run_id = start_run(session, spider="news", args=args)
     env = dict(os.environ)
     env["REFORMWATCH_DB"] = url
+    env["REFORMWATCH_SCHEMA_READY"] = "1"  # migrated above by start_run's engine
     env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for key, value in (settings or {}).items():

@@ -126,7 +126,7 @@ def apply_env_overrides(namespace: dict, environ=os.environ) -> list[str]:
         if not key.startswith("REFORMWATCH_"):
             continue
         name = key[len("REFORMWATCH_"):]
-        if name in ("DB", "HOME", "SHARED") or not name.isupper():
+        if name in ("DB", "HOME", "SHARED", "SOURCES", "SCHEMA_READY") or not name.isupper():
             continue
         if name in namespace:
             target = name

@@ -79,10 +79,11 @@ def _copies(session: Session, ids: list[int]) -> dict[int, int]:
 
 def collect(session: Session, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The bulletin's content as plain data (what the HTML and DOCX renderers read)."""
-    from storage.queries import ArticleFilter, iter_articles
+    from exports.records import stream_articles
+    from storage.queries import ArticleFilter
 
     f = ArticleFilter(date_from=start, date_to=end, relevant=True, duplicate=False)
-    articles = list(iter_articles(session, f, batch=1000))
+    articles = list(stream_articles(session, f))
     copies = _copies(session, [a.id for a in articles])
 
     def story(a) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Optional, Union
+from typing import IO, Any, Iterable, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,9 +83,9 @@ def _filter(unit: Unit, start: dt.date, end: dt.date, reviewed_only: bool):
 
 
 def _articles(session: Session, f) -> list[Any]:
-    from storage.queries import iter_articles
+    from exports.records import stream_articles
 
-    rows = list(iter_articles(session, f, batch=1000))
+    rows = list(stream_articles(session, f))
     far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
     rows.sort(key=lambda a: (a.published or far, a.id))
     return rows

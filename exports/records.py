@@ -3,9 +3,11 @@ computed while the articles stream past (so a large export is read only once).""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from functools import lru_cache
+from typing import Any, Iterator, Optional
 from zoneinfo import ZoneInfo
 
 from exports.labels import kind_label, review_label, sentiment_label, themes_label
@@ -14,6 +16,76 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SENTIMENTS = ("positive", "neutral", "negative")
 OUTLET_KINDS = ("national", "local", "specialized", "government_portal")
 NO_PROVINCE = "(không xác định)"
+
+
+EXPORT_COLUMNS = ("id", "outlet_id", "url", "canonical_url", "title", "published", "relevant", "relevance_score",
+                  "sentiment", "themes", "provinces", "provinces_current", "ministries", "ministries_current",
+                  "review_status", "duplicate_of_id")
+
+
+@dataclass(frozen=True)
+class OutletRef:
+    id: str
+    name: str
+    kind: Optional[str]
+
+
+JSON_COLUMNS = ("themes", "provinces", "provinces_current", "ministries", "ministries_current")
+
+
+@lru_cache(maxsize=65536)
+def _json_list(raw: Optional[str]) -> tuple:
+    """Decoded JSON label list, memoised: the same few lists repeat over thousands of rows."""
+    if raw is None:
+        return ()
+    value = json.loads(raw)
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+class ExportArticle:
+    """A read-only article row with the attributes the exports read (same names as
+    ``storage.models.Article``; label lists are tuples; ``outlet`` is an :class:`OutletRef` or None)."""
+
+    __slots__ = EXPORT_COLUMNS + ("outlet",)
+
+    def __init__(self, row, outlet):
+        for name in EXPORT_COLUMNS:
+            value = getattr(row, name)
+            setattr(self, name, _json_list(value) if name in JSON_COLUMNS else value)
+        self.outlet = outlet
+
+
+def stream_articles(session, f, *, batch: int = 1000) -> Iterator[ExportArticle]:
+    """Every article matching ``f`` (``storage.queries.conditions``: the article list's
+    filters), newest first, in one streamed query (``yield_per``: a server-side cursor on
+    PostgreSQL). Only the exported columns are read (not the text, search text or MinHash),
+    label lists come as JSON text decoded once per distinct value, and rows are plain objects,
+    not ORM instances: memory stays flat and the export is fast.
+    """
+    from sqlalchemy import Text, cast, select
+
+    from storage.models import Article, Outlet
+    from storage.queries import conditions
+
+    cols = [cast(getattr(Article, c), Text).label(c) if c in JSON_COLUMNS else getattr(Article, c)
+            for c in EXPORT_COLUMNS]
+    stmt = (
+        select(*cols, Outlet.name.label("outlet_name"), Outlet.kind.label("outlet_kind"))
+        .select_from(Article)
+        .outerjoin(Outlet, Outlet.id == Article.outlet_id)
+        .where(*conditions(session, f))
+        .order_by(Article.published.desc().nulls_last(), Article.id.desc())
+        .execution_options(yield_per=batch)
+    )
+    outlets: dict[str, OutletRef] = {}
+    for row in session.execute(stmt):
+        outlet = None
+        if row.outlet_id is not None:
+            outlet = outlets.get(row.outlet_id)
+            if outlet is None:
+                outlet = outlets[row.outlet_id] = OutletRef(row.outlet_id, row.outlet_name or row.outlet_id,
+                                                            row.outlet_kind)
+        yield ExportArticle(row, outlet)
 
 
 def local_datetime(value: Optional[dt.datetime]) -> Optional[dt.datetime]:

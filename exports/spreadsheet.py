@@ -55,9 +55,9 @@ class ExportResult:
 
 
 def _iter(session: Session, f) -> Iterator[Any]:
-    from storage.queries import iter_articles
+    from exports.records import stream_articles
 
-    yield from iter_articles(session, f, batch=1000)
+    yield from stream_articles(session, f, batch=1000)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import unicodedata
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import dedup, runs
 from storage.models import Article, ArticleVersion, Outlet, Snapshot, utcnow
-from storage.search import fold
+from storage.dedup import fast_fold
 
 OUTCOMES = ("new", "updated", "unchanged", "duplicate")
 
@@ -77,12 +78,15 @@ class ArticleStore:
         dedup_enabled: bool = True,
     ):
         if session_factory is None:
-            from storage.db import session_factory as make_factory
+            from storage.db import get_engine
 
-            session_factory = make_factory(db)
+            # a parent that already migrated the schema (crawler/run.py) says so: skip Alembic
+            migrate = os.environ.get("REFORMWATCH_SCHEMA_READY") != "1"
+            session_factory = sessionmaker(bind=get_engine(db, migrate=migrate), expire_on_commit=False, future=True)
         self.session: Session = session_factory()
         self.dedup_enabled = dedup_enabled
         self.pending = 0
+        self._urls: dict[Optional[str], dict[str, int]] = {}
 
     # ------------------------------------------------------------------ outlets
     def upsert_outlets(self, outlets: Iterable[Any]) -> int:
@@ -131,6 +135,28 @@ class ArticleStore:
         )
 
     # ------------------------------------------------------------------ save
+    def _lookup(self, outlet_id: Optional[str], canonical: str, url: str) -> Optional[Article]:
+        """The stored article for these addresses: by canonical URL (unique index), else by
+        either address in the outlet's URL map (canonical and first-seen URLs, loaded once
+        per outlet — ``articles.url`` has no index, so no per-item scan)."""
+        art = self.session.scalar(select(Article).where(Article.canonical_url == canonical))
+        if art is not None:
+            return art
+        if url != canonical:
+            art = self.session.scalar(select(Article).where(Article.canonical_url == url))
+            if art is not None:
+                return art
+        index = self._urls.get(outlet_id)
+        if index is None:
+            index = {}
+            q = select(Article.id, Article.canonical_url, Article.url).where(Article.outlet_id == outlet_id)
+            for aid, can, first in self.session.execute(q):
+                index[can] = aid
+                index.setdefault(first, aid)
+            self._urls[outlet_id] = index
+        aid = index.get(canonical) or index.get(url)
+        return self.session.get(Article, aid) if aid is not None else None
+
     def save(self, item: Mapping[str, Any]) -> str:
         """Store one fetched article; returns new | updated | unchanged | duplicate."""
         session = self.session
@@ -142,14 +168,10 @@ class ArticleStore:
             raise ValueError(f"naive published datetime for {canonical}")
         fetched_at = item.get("fetched_at") or utcnow()
         snap = make_snapshot(item)
-        art = session.scalar(select(Article).where(Article.canonical_url == canonical))
-        if art is None:  # known under its first address (a page whose canonical changed)
-            addresses = {canonical, item.get("url") or canonical}
-            art = session.scalar(
-                select(Article).where(or_(Article.url.in_(addresses), Article.canonical_url.in_(addresses))).limit(1)
-            )
+        art = self._lookup(item.get("outlet_id"), canonical, item.get("url") or canonical)
         text_sha = sha256_hex(text)
         self.pending += 1
+        folded = fast_fold(text)
 
         if art is None:
             if not text.strip():
@@ -163,13 +185,17 @@ class ArticleStore:
                 published=published,
                 text=text,
                 text_sha256=text_sha,
-                search_text=fold(f"{title or ''} {text}"),
+                search_text=(fast_fold(title) + " " + folded).strip(),
                 version_count=1,
                 first_seen_at=fetched_at,
                 last_fetched_at=fetched_at,
             )
             session.add(art)
             session.flush()
+            index = self._urls.get(art.outlet_id)
+            if index is not None:
+                index[canonical] = art.id
+                index.setdefault(art.url, art.id)
             snap.article_id = art.id
             session.add(snap)
             session.flush()
@@ -179,8 +205,7 @@ class ArticleStore:
                     published=published, fetched_at=fetched_at, snapshot_id=snap.id,
                 )
             )
-            dup = dedup.index_article(session, art, text) if self.dedup_enabled else None
-            session.flush()
+            dup = dedup.index_article(session, art, folded, folded=True, new=True) if self.dedup_enabled else None
             return "duplicate" if dup else "new"
 
         snap.article_id = art.id
@@ -206,10 +231,10 @@ class ArticleStore:
             art.published = published
         if item.get("author"):
             art.author = item.get("author")
-        art.search_text = fold(f"{art.title or ''} {text}")
+        art.search_text = (fast_fold(art.title) + " " + folded).strip()
         art.annotated_version = None
         if self.dedup_enabled:
-            dedup.index_article(session, art, text)
+            dedup.index_article(session, art, folded, folded=True)
         session.flush()
         return "updated"
 
@@ -244,6 +269,7 @@ class ArticleStore:
     def rollback(self) -> None:
         self.session.rollback()
         self.pending = 0
+        self._urls.clear()  # rolled-back inserts must not stay known
 
     def close(self) -> None:
         try:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
-from sqlalchemy import Date, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import CoverageFact, MinistryFact, Outlet
@@ -286,6 +286,13 @@ def _counts(model, *, own_press: bool = True) -> list:
 COUNT_KEYS = ("articles",) + SENTIMENTS + OUTLET_KINDS
 
 
+def _sorted(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Vietnamese-friendly, backend-independent order: diacritic-folded name, then theme."""
+    from storage.search import fold
+
+    return sorted(rows, key=lambda r: (fold(r[key]), r[key], r.get("theme") or ""))
+
+
 def province_theme_stmt(*, start: dt.date, end: dt.date, division: str = "current", theme: Optional[str] = None,
                         province: Optional[str] = None, by_theme: bool = False):
     """The SELECT behind :func:`province_theme_matrix` (exposed for EXPLAIN in the benchmark)."""
@@ -309,7 +316,7 @@ def province_theme_matrix(session: Session, *, start: dt.date, end: dt.date, div
     (see :func:`uncovered_provinces`)."""
     stmt = province_theme_stmt(start=start, end=end, division=division, theme=theme, province=province,
                                by_theme=by_theme)
-    return [dict(row._mapping) for row in session.execute(stmt)]
+    return _sorted([dict(row._mapping) for row in session.execute(stmt)], "province")
 
 
 def totals(session: Session, *, start: dt.date, end: dt.date, province: Optional[str] = None,
@@ -355,7 +362,7 @@ def ministry_coverage(session: Session, *, start: dt.date, end: dt.date, divisio
     if ministry is not None:
         stmt = stmt.where(mcol == ministry)
     group = [mcol] + ([MinistryFact.theme] if by_theme else [])
-    return [dict(r._mapping) for r in session.execute(stmt.group_by(*group).order_by(*group))]
+    return _sorted([dict(r._mapping) for r in session.execute(stmt.group_by(*group).order_by(*group))], "ministry")
 
 
 def uncovered_ministries(session: Session, *, start: dt.date, end: dt.date, division: str = "current") -> list[str]:

@@ -25,7 +25,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, MinhashBand
@@ -42,8 +42,30 @@ _SCHEME = "affine32"
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)  # permutations computed once
 
 
-def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = _WORD.findall(fold(text))
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for code in list(range(0x41, 0x5B)) + list(range(0x80, 0x2100)):
+        ch = chr(code)
+        table[code] = " " if ch.isspace() else fold(ch)
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+_NOT_IN_TABLE = re.compile(r"[^\x00-\u20ff]")
+_SPACES = re.compile(r"\s+")
+
+
+def fast_fold(text: Optional[str]) -> str:
+    """``storage.search.fold`` (same result, tested) at table speed for Latin/Vietnamese text."""
+    if not text:
+        return ""
+    if _NOT_IN_TABLE.search(text):
+        return fold(text)
+    return _SPACES.sub(" ", text.translate(_FOLD_TABLE)).strip()
+
+
+def shingles(text: str, size: int = SHINGLE, *, folded: bool = False) -> set[bytes]:
+    words = _WORD.findall(text if folded else fast_fold(text))
     if not words:
         return set()
     if len(words) <= size:
@@ -51,9 +73,9 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
-def signature(text: str) -> Optional[np.ndarray]:
+def signature(text: str, *, folded: bool = False) -> Optional[np.ndarray]:
     """The MinHash signature of ``text`` (uint32 array of NUM_PERM), None for an empty text."""
-    sh = shingles(text)
+    sh = shingles(text, folded=folded)
     if not sh:
         return None
     mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, scheme=_SCHEME)
@@ -108,21 +130,26 @@ def find_candidates(session: Session, article_id: Optional[int], sig: np.ndarray
     return out
 
 
-def index_article(session: Session, article: Article, text: Optional[str] = None) -> Optional[tuple[int, float]]:
+def index_article(
+    session: Session, article: Article, text: Optional[str] = None, *, folded: bool = False, new: bool = False
+) -> Optional[tuple[int, float]]:
     """(Re)compute ``article``'s signature and bands, link it to its duplicate group.
 
-    ``article`` must be flushed (have an id). Returns (original_id, similarity) when it is
-    a duplicate, else None. When the new article was published before the group's original,
+    ``article`` must be flushed (have an id); ``folded`` says ``text`` is already folded;
+    ``new`` skips deleting old bands. Returns (original_id, similarity) when it is a
+    duplicate, else None. When the new article was published before the group's original,
     it becomes the original and the group is re-pointed to it.
     """
-    sig = signature(text if text is not None else article.text)
-    session.execute(delete(MinhashBand).where(MinhashBand.article_id == article.id))
+    sig = signature(text if text is not None else article.text, folded=folded and text is not None)
+    if not new:
+        session.execute(delete(MinhashBand).where(MinhashBand.article_id == article.id))
     if sig is None:
         article.minhash = None
         return None
     article.minhash = to_bytes(sig)
-    session.add_all(MinhashBand(band=k, article_id=article.id) for k in band_keys(sig))
-    matches = find_candidates(session, article.id, sig)
+    with session.no_autoflush:
+        matches = find_candidates(session, article.id, sig)
+    session.execute(insert(MinhashBand), [{"band": k, "article_id": article.id} for k in band_keys(sig)])
     if not matches:
         if article.duplicate_of_id is not None:
             article.duplicate_of_id = None

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, literal, or_, select, true, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import Article, Outlet
 from storage.search import fold
@@ -86,40 +86,41 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def conditions(session: Session, f: ArticleFilter) -> list:
-    """The WHERE conditions of filter ``f`` (bound parameters only)."""
+def conditions(session: Session, f: ArticleFilter, entity=Article) -> list:
+    """The WHERE conditions of filter ``f`` (bound parameters only) on ``entity`` (Article or an alias)."""
     if f.division not in DIVISIONS:
         raise FilterError(f"division {f.division!r}: expected one of {', '.join(DIVISIONS)}")
+    A = entity
     conds: list = []
     if f.date_from:
-        conds.append(Article.published >= _day_start(f.date_from))
+        conds.append(A.published >= _day_start(f.date_from))
     if f.date_to:
-        conds.append(Article.published < _day_start(f.date_to + dt.timedelta(days=1)))
+        conds.append(A.published < _day_start(f.date_to + dt.timedelta(days=1)))
     if f.outlet_id:
-        conds.append(Article.outlet_id == f.outlet_id)
+        conds.append(A.outlet_id == f.outlet_id)
     if f.outlet_kind:
-        conds.append(Article.outlet_id.in_(select(Outlet.id).where(Outlet.kind == f.outlet_kind)))
+        conds.append(A.outlet_id.in_(select(Outlet.id).where(Outlet.kind == f.outlet_kind).correlate(None)))
     if f.province:
-        column = Article.provinces_current if f.division == "current" else Article.provinces
+        column = A.provinces_current if f.division == "current" else A.provinces
         conds.append(_json_list_has(session, column, f.province))
     if f.ministry:
-        conds.append(or_(_json_list_has(session, Article.ministries, f.ministry),
-                         _json_list_has(session, Article.ministries_current, f.ministry)))
+        conds.append(or_(_json_list_has(session, A.ministries, f.ministry),
+                         _json_list_has(session, A.ministries_current, f.ministry)))
     if f.theme:
-        conds.append(_json_list_has(session, Article.themes, f.theme))
+        conds.append(_json_list_has(session, A.themes, f.theme))
     if f.sentiment:
-        conds.append(Article.sentiment == f.sentiment)
+        conds.append(A.sentiment == f.sentiment)
     if f.relevant is not None:
-        conds.append(Article.relevant.is_(True) if f.relevant else Article.relevant.is_not(True))
+        conds.append(A.relevant.is_(True) if f.relevant else A.relevant.is_not(True))
     if f.review_status:
-        conds.append(Article.review_status == f.review_status)
+        conds.append(A.review_status == f.review_status)
     if f.reviewed_only:
-        conds.append(Article.review_status != "unreviewed")
+        conds.append(A.review_status != "unreviewed")
     if f.duplicate is not None:
-        conds.append(Article.duplicate_of_id.is_not(None) if f.duplicate else Article.duplicate_of_id.is_(None))
+        conds.append(A.duplicate_of_id.is_not(None) if f.duplicate else A.duplicate_of_id.is_(None))
     folded = fold(f.q)
     if folded:
-        conds.append(Article.search_text.like(_like_pattern(folded), escape="\\"))
+        conds.append(A.search_text.like(_like_pattern(folded), escape="\\"))
     return conds
 
 
@@ -260,6 +261,93 @@ def facet_counts(session: Session, f: ArticleFilter) -> dict[str, dict[str, int]
         "outlet_kind": kinds,
         "review_status": _group_counts(session, Article.review_status, conds),
     }
+
+
+# --------------------------------------------------------------------------- summary for the list page
+@dataclass
+class Summary:
+    """Total and facet counts of a filter; ``exact`` False: estimated from a random sample of pages."""
+
+    total: int
+    facets: dict[str, dict[str, int]]
+    exact: bool = True
+    sample_percent: Optional[float] = None
+
+
+THEME_CODES = ("institutional", "procedures", "apparatus", "civil_service", "public_finance",
+               "digital_government", "direction")
+OUTLET_KINDS = ("national", "local", "specialized", "government_portal")
+
+
+def count_capped(session: Session, f: ArticleFilter, cap: int) -> int:
+    """The number of matches, counting no further than ``cap + 1``."""
+    inner = select(literal(1)).select_from(Article).where(*conditions(session, f)).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def _facet_columns(session: Session, entity, outlet_kind_column) -> list:
+    cols = [func.count().label("total")]
+    for s in SENTIMENTS:
+        cols.append(func.count().filter(entity.sentiment == s).label(f"sentiment:{s}"))
+    for s in REVIEW_STATUSES:
+        cols.append(func.count().filter(entity.review_status == s).label(f"review_status:{s}"))
+    for t in THEME_CODES:
+        cols.append(func.count().filter(_json_list_has(session, entity.themes, t)).label(f"theme:{t}"))
+    for k in OUTLET_KINDS:
+        cols.append(func.count().filter(outlet_kind_column == k).label(f"outlet_kind:{k}"))
+    return cols
+
+
+def _one_pass_counts(session: Session, f: ArticleFilter, *, cap: Optional[int] = None,
+                     sample_percent: Optional[float] = None) -> dict[str, int]:
+    """Total and facet counts in one pass over the matches (the first ``cap + 1`` of them when
+    ``cap`` is given; over a page sample of the table when ``sample_percent`` is)."""
+    if sample_percent:
+        sampled = Article.__table__.tablesample(func.system(sample_percent), name="a_sample", seed=literal(7))
+        entity = aliased(Article, sampled)
+    else:
+        entity = Article
+    inner = select(entity.id, entity.sentiment, entity.review_status, entity.themes, entity.outlet_id)
+    inner = inner.where(*conditions(session, f, entity))
+    if cap is not None:
+        inner = inner.limit(cap + 1)
+    m = inner.subquery("matches")
+    stmt = (
+        select(*_facet_columns(session, m.c, Outlet.kind))
+        .select_from(m)
+        .outerjoin(Outlet, Outlet.id == m.c.outlet_id)
+    )
+    return dict(session.execute(stmt).one()._mapping)
+
+
+def summarize(session: Session, f: ArticleFilter, *, exact_limit: int = 20_000,
+              sample_percent: float = 2.0) -> Summary:
+    """Total and per-facet counts of the matches, in one pass over them.
+
+    Up to ``exact_limit`` matches the counts are exact. Beyond that, on PostgreSQL, they are
+    estimated from a ``TABLESAMPLE SYSTEM`` sample of ``sample_percent`` % of the table's
+    pages (one cheap pass instead of reading hundreds of thousands of rows on every page
+    load); the total is then at least ``exact_limit + 1``. SQLite counts exactly.
+    """
+    estimated = False
+    if _dialect(session) == "postgresql":
+        counts = _one_pass_counts(session, f, cap=exact_limit)
+        if counts["total"] > exact_limit:
+            counts = _one_pass_counts(session, f, sample_percent=sample_percent)
+            scale = 100.0 / sample_percent
+            counts = {k: int(round(v * scale)) for k, v in counts.items()}
+            counts["total"] = max(counts["total"], exact_limit + 1)
+            estimated = True
+    else:
+        counts = _one_pass_counts(session, f)
+    facets: dict[str, dict[str, int]] = {"theme": {}, "sentiment": {}, "outlet_kind": {}, "review_status": {}}
+    for key, value in counts.items():
+        if ":" in key:
+            facet, code = key.split(":", 1)
+            if value:
+                facets[facet][code] = value
+    return Summary(total=counts["total"], facets=facets, exact=not estimated,
+                   sample_percent=sample_percent if estimated else None)
 
 
 def with_changes(f: ArticleFilter, **changes: Any) -> ArticleFilter:

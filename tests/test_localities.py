@@ -90,6 +90,11 @@ def test_ho_chi_minh_without_city_word_is_not_the_city():
     assert _names("Học tập", body) == set()
 
 
+def test_nicknames_inside_other_names_are_not_provinces():
+    assert _names("Du lịch", "Thủ đô Viêng Chăn của Lào và Tân Cảng Sài Gòn Tourist.") == set()
+    assert _names("Du lịch", "Thủ đô Hà Nội và Sài Gòn đón khách.") == {"Hà Nội", "Thành phố Hồ Chí Minh"}
+
+
 def _shared_commune() -> tuple[str, list[str]]:
     by_name: dict[str, set[str]] = {}
     for c in gz.communes():

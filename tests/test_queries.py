@@ -13,6 +13,8 @@ from storage.queries import (
     ArticleFilter,
     FilterError,
     count_articles,
+    count_capped,
+    summarize,
     facet_counts,
     filtered_articles,
     iter_articles,
@@ -50,17 +52,17 @@ def corpus(db_url):
         s.flush()
         base = dt.datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
         _add(s, 1, outlet="vnexpress", title="Cải cách hành chính ở Đà Nẵng", text="Một cửa liên thông.",
-             published=base, themes=["one_stop"], sentiment="positive", provinces=["Đà Nẵng"], score=0.9,
+             published=base, themes=["institutional"], sentiment="positive", provinces=["Đà Nẵng"], score=0.9,
              ministries=["Bộ Nội vụ"])
         _add(s, 2, outlet="baohagiang", title="Hà Giang số hoá thủ tục", text="Dịch vụ công trực tuyến.",
-             published=base + dt.timedelta(days=1), themes=["digital", "one_stop"], sentiment="negative",
+             published=base + dt.timedelta(days=1), themes=["digital_government", "institutional"], sentiment="negative",
              provinces=["Hà Giang"], provinces_current=["Tuyên Quang"], score=0.7)
         _add(s, 3, outlet="vnexpress", title="Giá vàng hôm nay", text="Thị trường.", relevant=False,
              published=base + dt.timedelta(days=2), score=0.1)
         _add(s, 4, outlet="vnexpress", title="Không ngày đăng: cải cách thủ tục", published=None,
              themes=["procedures"], score=0.6)
         _add(s, 5, outlet="baohagiang", title="Bản sao: Hà Giang số hoá thủ tục",
-             published=base + dt.timedelta(days=1, hours=1), themes=["digital"], provinces=["Hà Giang"],
+             published=base + dt.timedelta(days=1, hours=1), themes=["digital_government"], provinces=["Hà Giang"],
              provinces_current=["Tuyên Quang"], duplicate_of=2, score=0.65)
     return db_url
 
@@ -75,9 +77,9 @@ def test_filters_and_counts(corpus):
         assert count_articles(s, ArticleFilter(relevant=True)) == 4
         assert count_articles(s, ArticleFilter(relevant=False)) == 1
         assert count_articles(s, ArticleFilter(outlet_kind="local")) == 2
-        assert count_articles(s, ArticleFilter(outlet_id="vnexpress", theme="one_stop")) == 1
-        assert count_articles(s, ArticleFilter(theme="digital")) == 2
-        assert count_articles(s, ArticleFilter(theme="digital", duplicate=False)) == 1
+        assert count_articles(s, ArticleFilter(outlet_id="vnexpress", theme="institutional")) == 1
+        assert count_articles(s, ArticleFilter(theme="digital_government")) == 2
+        assert count_articles(s, ArticleFilter(theme="digital_government", duplicate=False)) == 1
         assert count_articles(s, ArticleFilter(duplicate=True)) == 1
         # provinces: former vs current division
         assert count_articles(s, ArticleFilter(province="Hà Giang", division="former")) == 2
@@ -161,12 +163,12 @@ def test_bad_cursor_and_sort_are_clear_errors(corpus):
 def test_facets_follow_the_filter(corpus):
     with session_scope(corpus) as s:
         facets = facet_counts(s, ArticleFilter())
-        assert facets["theme"] == {"one_stop": 2, "digital": 2, "procedures": 1}
+        assert facets["theme"] == {"institutional": 2, "digital_government": 2, "procedures": 1}
         assert facets["outlet_kind"] == {"national": 3, "local": 2}
         assert facets["review_status"] == {"unreviewed": 5}
         assert sum(facets["sentiment"].values()) == 5
         local = facet_counts(s, ArticleFilter(outlet_kind="local"))
-        assert local["theme"] == {"digital": 2, "one_stop": 1}
+        assert local["theme"] == {"digital_government": 2, "institutional": 1}
         art = s.query(Article).filter(Article.title.like("Giá vàng%")).one()
         apply_review(s, art, reviewer="tester", labels={"relevant": True, "themes": ["procedures"]})
         s.flush()
@@ -182,3 +184,23 @@ def test_iter_articles_streams_all_in_order(corpus):
         assert ids == [a.id for a in first_page]
         assert [a.id for a in iter_articles(s, ArticleFilter(relevant=False), batch=2)] == [
             a.id for a in first_page if a.relevant is False]
+
+
+def test_summarize_matches_the_separate_counts(corpus):
+    with session_scope(corpus) as s:
+        for f in (ArticleFilter(), ArticleFilter(outlet_kind="local"), ArticleFilter(q="cai cach"),
+                  ArticleFilter(theme="digital_government", relevant=True)):
+            summary = summarize(s, f)
+            assert summary.exact and summary.total == count_articles(s, f)
+            facets = facet_counts(s, f)
+            assert summary.facets["theme"] == facets["theme"]
+            assert summary.facets["sentiment"] == facets["sentiment"]
+            assert summary.facets["review_status"] == facets["review_status"]
+            assert summary.facets["outlet_kind"] == {k: v for k, v in facets["outlet_kind"].items() if k}
+        assert count_capped(s, ArticleFilter(), 2) == 3
+        assert count_capped(s, ArticleFilter(), 10) == 5
+        # past the exact limit PostgreSQL estimates from a page sample: 100 % of the pages gives the exact figures
+        estimate = summarize(s, ArticleFilter(), exact_limit=2, sample_percent=100.0)
+        if s.get_bind().dialect.name == "postgresql":
+            assert not estimate.exact and estimate.sample_percent == 100.0
+        assert estimate.total == 5 and estimate.facets["theme"] == {"institutional": 2, "digital_government": 2, "procedures": 1}

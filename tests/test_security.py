@@ -165,3 +165,19 @@ def test_deactivated_user_loses_access(app_db):
         s.scalar(select(User).where(User.username == "admin")).active = False
     r = client.get("/articles", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_stored_urls_are_linked_only_when_http(app_db):
+    with session_scope(app_db) as s:
+        art = sample.add_article(s, {"outlet": "vnexpress", "title": "Liên kết lạ", "text": "x",
+                                     "url": "javascript:alert(document.cookie)"})
+        aid = art.id
+    _, client = _logged_in(app_db)
+    page = client.get(f"/articles/{aid}").text
+    assert "javascript:" not in page and "Bài gốc" not in page
+    assert 'href="https://' in client.get(f"/articles/{_first_id(app_db)}").text
+
+
+def _first_id(db_url):
+    with session_scope(db_url) as s:
+        return s.scalar(select(Article.id).where(Article.title.like("Hà Giang còn%")))

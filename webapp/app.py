@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -42,7 +43,7 @@ from storage.models import (
     Snapshot,
     User,
 )
-from storage.queries import ArticleFilter, FilterError, count_articles, facet_counts, filtered_articles
+from storage.queries import ArticleFilter, FilterError, filtered_articles, summarize
 from storage.users import authenticate, role_at_least
 from webapp import labels_vi, places
 from webapp.filters import BadFilter, filter_params, parse_filter, query_string
@@ -66,6 +67,7 @@ SESSION_MAX_AGE = 12 * 3600
 BULK_LIMIT = 500
 SECRET_ENV = "REFORMWATCH_SECRET_KEY"
 SECURE_ENV = "REFORMWATCH_SECURE_COOKIES"
+WORK_MEM_ENV = "REFORMWATCH_PG_WORK_MEM"  # PostgreSQL work_mem per request ('' keeps the server's)
 
 
 def _secret_key() -> str:
@@ -106,10 +108,20 @@ def fmt_pct(value: Optional[float]) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "%"
 
 
+def http_url(value: Optional[str]) -> Optional[str]:
+    """``value`` when it is an http(s) URL, else None (a stored URL is untrusted: no javascript:)."""
+    if value and value.strip().lower().startswith(("http://", "https://")):
+        return value.strip()
+    return None
+
+
 class ReviewApp:
     def __init__(self, db_url: Optional[str], *, rate_limiter: Optional[LoginRateLimiter] = None) -> None:
         self.sessions = session_factory(db_url)
         self.limiter = rate_limiter or LoginRateLimiter()
+        self.work_mem = os.environ.get(WORK_MEM_ENV, "64MB")
+        if self.work_mem and not re.fullmatch(r"\d+(kB|MB|GB)", self.work_mem):
+            raise ValueError(f"${WORK_MEM_ENV}={self.work_mem!r}: expected a size such as 64MB")
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.globals.update(
@@ -117,10 +129,15 @@ class ReviewApp:
             role_at_least=role_at_least, query_string=query_string,
         )
         env.filters["theme_short"] = lambda code: labels_vi.THEME_SHORT.get(code, code)
+        env.filters["http_url"] = http_url
 
     # ------------------------------------------------------------------ plumbing
     def db(self) -> Session:
-        return self.sessions()
+        session = self.sessions()
+        if self.work_mem and session.get_bind().dialect.name == "postgresql":
+            # transaction-local: bitmap scans over large filters stay exact instead of lossy
+            session.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": self.work_mem})
+        return session
 
     def render(self, request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         context = dict(context)
@@ -243,11 +260,11 @@ class ReviewApp:
             return self.render(request, "error.html", {
                 "title": "Bộ lọc không hợp lệ", "messages": ["Tham số trang (after) không hợp lệ: hãy quay lại trang đầu."]},
                 status_code=400)
-        total = count_articles(session, f)
-        facets = facet_counts(session, f)
+        summary = summarize(session, f)
         user = self.current_user(request)
         return self.render(request, "articles.html", {
-            "f": f, "sort": sort, "rows": rows, "cursor": cursor, "after": after, "total": total, "facets": facets,
+            "f": f, "sort": sort, "rows": rows, "cursor": cursor, "after": after, "total": summary.total,
+            "facets": summary.facets, "exact": summary.exact, "sample_percent": summary.sample_percent,
             "params": filter_params(f, sort), "outlets": self._outlets(session),
             "provinces": places.province_names(f.division), "ministries": places.ministry_names(),
             "can_review": role_at_least(user.get("role"), "reviewer"),

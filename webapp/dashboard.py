@@ -10,9 +10,11 @@ import math
 from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import coverage
+from storage.models import CoverageFact
 from webapp import labels_vi, places
 from webapp.filters import BadFilter
 
@@ -91,18 +93,47 @@ def _granularity(start: dt.date, end: dt.date) -> str:
     return "day" if days <= 62 else "week" if days <= 200 else "month" if days <= 1100 else "quarter"
 
 
+def _matrix_rows(session: Session, *, start: dt.date, end: dt.date, division: str, theme: Optional[str]):
+    """Articles per (province, theme): one coverage_facts row per article x province x theme, so a
+    plain count is the number of distinct articles (no COUNT DISTINCT needed)."""
+    pcol = CoverageFact.province_current if division == "current" else CoverageFact.province
+    stmt = (select(pcol.label("province"), CoverageFact.theme.label("theme"), func.count().label("articles"))
+            .where(CoverageFact.day >= start, CoverageFact.day <= end, pcol != "")
+            .group_by(pcol, CoverageFact.theme))
+    if theme:
+        stmt = stmt.where(CoverageFact.theme == theme)
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def _province_totals(session: Session, *, start: dt.date, end: dt.date, division: str, theme: Optional[str]):
+    """Distinct articles per province, and the negative ones (an article with two themes counts once)."""
+    pcol = CoverageFact.province_current if division == "current" else CoverageFact.province
+    pairs = (select(pcol.label("province"), CoverageFact.article_id, CoverageFact.sentiment)
+             .where(CoverageFact.day >= start, CoverageFact.day <= end, pcol != "")
+             .distinct())
+    if theme:
+        pairs = pairs.where(CoverageFact.theme == theme)
+    pairs = pairs.subquery()
+    stmt = (select(pairs.c.province, func.count().label("articles"),
+                   func.count().filter(pairs.c.sentiment == "negative").label("negative"))
+            .group_by(pairs.c.province))
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
 def build(session: Session, *, start: dt.date, end: dt.date, division: str, theme: Optional[str]) -> dict[str, Any]:
-    matrix_rows = coverage.province_theme_matrix(session, start=start, end=end, division=division, theme=theme,
-                                                 by_theme=True)
-    totals_rows = coverage.province_theme_matrix(session, start=start, end=end, division=division, theme=theme,
-                                                 by_theme=False)
+    # The matrix and the per-province totals read coverage_facts with lean aggregates: the
+    # general-purpose storage.coverage.province_theme_matrix computes nine COUNT(DISTINCT)
+    # per group (sentiments, outlet kinds, own press) that this page does not show, and
+    # takes ~3x longer on a million articles (see docs/webapp.md).
+    matrix_rows = _matrix_rows(session, start=start, end=end, division=division, theme=theme)
+    totals_rows = _province_totals(session, start=start, end=end, division=division, theme=theme)
     names = places.province_names(division)
     cells: dict[tuple[str, str], int] = {}
     for r in matrix_rows:
         cells[(r["province"] or "", r.get("theme") or "")] = int(r["articles"])
     totals: dict[str, dict[str, int]] = {}
     for r in totals_rows:
-        totals[r["province"] or ""] = {k: int(r.get(k) or 0) for k in ("articles", "positive", "neutral", "negative")}
+        totals[r["province"] or ""] = {k: int(r.get(k) or 0) for k in ("articles", "negative")}
     extra = sorted({p for p, _ in cells if p and p not in names} | {p for p in totals if p and p not in names})
     provinces = names + extra
     top_cell = max(cells.values(), default=0)
@@ -135,7 +166,7 @@ def build(session: Session, *, start: dt.date, end: dt.date, division: str, them
         islands.append({"label": label, "dots": dots, "x": lx, "y": ly})
 
     granularity = _granularity(start, end)
-    series = coverage.timeline(session, start=start, end=end, granularity=granularity, division=division)
+    series = coverage.timeline(session, start=start, end=end, granularity=granularity, division=division, theme=theme)
     bar_top = max((int(s["articles"]) for s in series), default=0)
     chart_h, bar_w = 160, max(4, min(40, 760 // max(1, len(series))))
     bars = []
@@ -149,8 +180,10 @@ def build(session: Session, *, start: dt.date, end: dt.date, division: str, them
             parts.append({"key": key, "y": round(y, 1), "h": h})
         bars.append({"x": x, "w": bar_w - 1, "parts": parts, "period": str(s["period"]), "n": int(s["articles"]),
                      "label_every": max(1, len(series) // 12)})
-    uncovered = coverage.uncovered_provinces(session, start=start, end=end, division=division)
-    negative = coverage.negative_share(session, start=start, end=end)
+    uncovered = [name for name in names if not totals.get(name, {}).get("articles")]
+    # every article has one day, so the timeline's per-period counts add up to distinct articles
+    all_articles = sum(int(s["articles"]) for s in series)
+    negative = (sum(int(s["negative"]) for s in series) / all_articles) if all_articles else 0.0
     return {
         "start": start, "end": end, "division": division, "theme": theme, "themes": themes,
         "matrix": matrix, "circles": circles, "outline": outline, "islands": islands, "map_w": MAP_W, "map_h": MAP_H,

@@ -6,6 +6,7 @@ annotate (classifier) -> coverage, into the demo database, then a per-source sum
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 
@@ -46,6 +47,8 @@ def _run(args) -> int:
         summary = run_crawl(db_url=db_url, sources_path=site.registry_path,
                             settings={"REFORMWATCH_DOWNLOAD_DELAY": "0", "REFORMWATCH_AUTOTHROTTLE": "0"})
         _print_crawl(summary)
+        # local demo outlets share 127.0.0.1: the classifier finds their home province in this registry
+        os.environ["REFORMWATCH_SOURCES"] = str(site.registry_path)
         annotated = _annotate(db_url)
         if annotated is not None:
             print(f"\nPhân loại: {annotated} bài được gán nhãn bởi mô hình.")

@@ -1,0 +1,106 @@
+"""Crawl benchmark: crawl + extract + store a generated local site vs bare trafilatura.
+
+    python bench/crawl.py --articles 2000 [--db URL] [--keep]
+
+1. serves ``DemoSite(generated=N, faults=False)`` on 127.0.0.1;
+2. fetches every article page once (plain HTTP, before timing) for the reference;
+3. times the whole crawl stage — ``run_crawl`` = ``scrapy crawl news`` in a child process,
+   no politeness delay, AutoThrottle off, into a fresh SQLite file — and reads the child's
+   peak memory (``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``);
+4. times bare ``trafilatura.bare_extraction`` over the same pages in one loop;
+5. prints articles/s, peak memory and the ratio (goal: crawl ≤ 2× bare extraction).
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import resource
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def fetch_all(urls: list[str]) -> list[tuple[str, bytes]]:
+    def get(url: str) -> tuple[str, bytes]:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return url, resp.read()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return list(pool.map(get, urls))
+
+
+def bare_extraction_seconds(pages: list[tuple[str, bytes]]) -> tuple[float, int]:
+    import trafilatura
+
+    ok = 0
+    started = time.perf_counter()
+    for url, body in pages:
+        doc = trafilatura.bare_extraction(body.decode("utf-8", "replace"), url=url, with_metadata=True)
+        if doc is not None:
+            ok += 1
+    return time.perf_counter() - started, ok
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=2000, help="generated article pages (default 2000)")
+    ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file in a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp directory (database, crawl log)")
+    args = ap.parse_args(argv)
+
+    from sqlalchemy import func, select
+
+    from crawler.demo import DemoSite
+    from crawler.run import run_crawl
+    from storage.db import session_scope
+    from storage.models import Article
+
+    tmp = Path(tempfile.mkdtemp(prefix="rw-bench-"))
+    db = args.db or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    with DemoSite(generated=args.articles, faults=False) as site:
+        urls = site.article_urls()
+        print(f"site: {site.base_url}, {len(urls)} article pages")
+        pages = fetch_all(urls)
+        print(f"reference pages fetched: {sum(len(b) for _, b in pages) / 1e6:.1f} MB")
+        site.clear_log()
+        settings = {
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CRAWL_IGNORE_REGISTRY_POLITENESS": True,
+            "CONCURRENT_REQUESTS": 32,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+            "LOG_LEVEL": "WARNING",
+        }
+        summary = run_crawl(db_url=db, sources_path=site.registry_path, settings=settings, log_file=tmp / "crawl.log")
+        requests = len(site.request_log)
+    crawl_s = summary["seconds"]
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with session_scope(db) as s:
+        stored = s.scalar(select(func.count()).select_from(Article))
+    stats = summary.get("stats", {})
+    print(f"crawl: {stored} articles stored ({requests} HTTP requests) in {crawl_s:.1f} s "
+          f"= {stored / crawl_s:.1f} articles/s; peak memory of the crawl process {peak_mb:.0f} MB")
+    print(f"  inside the crawl: extraction {stats.get('reformwatch/extraction_seconds', 0):.1f} s, "
+          f"storage {stats.get('reformwatch/storage_seconds', 0):.1f} s, "
+          f"scrapy elapsed {stats.get('elapsed_time_seconds', 0):.1f} s")
+    bare_s, ok = bare_extraction_seconds(pages)
+    print(f"bare trafilatura.bare_extraction: {ok}/{len(pages)} pages in {bare_s:.1f} s = {len(pages) / bare_s:.1f} pages/s")
+    ratio = crawl_s / bare_s if bare_s else float("inf")
+    print(f"ratio crawl / bare extraction = {ratio:.2f} (goal ≤ 2.0)")
+    if args.keep:
+        print(f"kept: {tmp}")
+    else:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if stored >= len(urls) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
