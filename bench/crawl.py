@@ -52,6 +52,7 @@ def main(argv=None) -> int:
     ap.add_argument("--articles", type=int, default=2000, help="generated article pages (default 2000)")
     ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file in a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory (database, crawl log)")
+    ap.add_argument("--threads", action="store_true", help="run extraction in the reactor's thread pool")
     args = ap.parse_args(argv)
 
     from sqlalchemy import func, select
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
             "CONCURRENT_REQUESTS": 32,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
             "LOG_LEVEL": "WARNING",
+            "EXTRACTION_IN_THREADS": args.threads,
         }
         summary = run_crawl(db_url=db, sources_path=site.registry_path, settings=settings, log_file=tmp / "crawl.log")
         requests = len(site.request_log)

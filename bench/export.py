@@ -4,8 +4,8 @@
 
 Generates the articles with bench.synth (all relevant, so every row is exported), then runs
 ``exports.spreadsheet.write_xlsx`` and ``write_csv`` over the whole period. Each export runs in
-a fresh child process so that its peak resident memory (ru_maxrss) is its own; tracemalloc's
-peak of Python allocations is printed too. A streaming export keeps both flat as n grows.
+a fresh child process so that its peak resident memory (ru_maxrss) is its own; with
+--tracemalloc the peak of Python allocations is printed too (tracing slows the export). A streaming export keeps both flat as n grows.
 """
 from __future__ import annotations
 
@@ -25,29 +25,35 @@ if __package__ in (None, ""):
 DEFAULT_DB = "/tmp/rw_export_bench.sqlite3"
 
 
-def _export(url: str, fmt: str, out: str, queue) -> None:
+def _export(url: str, fmt: str, out: str, queue, trace: bool) -> None:
     from exports import spreadsheet
     from storage.db import session_scope
     from storage.queries import ArticleFilter
 
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
+    base = resource.getrusage(resource.RUSAGE_SELF)
+    base_rss = base.ru_maxrss
+    if trace:
+        tracemalloc.start()
     t0 = time.perf_counter()
     with session_scope(url) as session:
         writer = spreadsheet.write_xlsx if fmt == "xlsx" else spreadsheet.write_csv
         result = writer(session, ArticleFilter(), out)
     elapsed = time.perf_counter() - t0
-    _cur, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    queue.put({"fmt": fmt, "rows": result.rows, "seconds": elapsed, "tracemalloc_peak_mb": peak / 2**20,
+    end = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (end.ru_utime + end.ru_stime) - (base.ru_utime + base.ru_stime)
+    peak = 0
+    if trace:
+        _cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    queue.put({"fmt": fmt, "rows": result.rows, "seconds": elapsed, "cpu_seconds": cpu, "tracemalloc_peak_mb": peak / 2**20,
                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                "rss_before_mb": base_rss / 1024, "bytes": os.path.getsize(out)})
 
 
-def run_one(url: str, fmt: str, out: str) -> dict:
+def run_one(url: str, fmt: str, out: str, trace: bool = False) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_export, args=(url, fmt, out, queue))
+    proc = ctx.Process(target=_export, args=(url, fmt, out, queue, trace))
     proc.start()
     result = queue.get()
     proc.join()
@@ -60,6 +66,8 @@ def main(argv=None) -> int:
     p.add_argument("--db", default=DEFAULT_DB, help="SQLite file (or any SQLAlchemy URL)")
     p.add_argument("--skip-generate", action="store_true")
     p.add_argument("--outdir", default="/tmp")
+    p.add_argument("--tracemalloc", action="store_true",
+                   help="also trace Python allocations (peak of the export's own objects; slows it down ~2x)")
     args = p.parse_args(argv)
     url = args.db if "://" in args.db else f"sqlite:///{args.db}"
 
@@ -80,11 +88,13 @@ def main(argv=None) -> int:
     results = []
     for fmt in ("csv", "xlsx"):
         out = str(Path(args.outdir) / f"rw_export_bench.{fmt}")
-        r = run_one(url, fmt, out)
+        r = run_one(url, fmt, out, args.tracemalloc)
         results.append(r)
-        print(f"{fmt:5s}: {r['rows']:,} rows in {r['seconds']:.1f} s ({r['rows'] / r['seconds']:,.0f} rows/s), "
+        print(f"{fmt:5s}: {r['rows']:,} rows in {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU "
+              f"({r['rows'] / r['cpu_seconds']:,.0f} rows per CPU second), "
               f"peak RSS {r['maxrss_mb']:.0f} MB (process start {r['rss_before_mb']:.0f} MB), "
-              f"tracemalloc peak {r['tracemalloc_peak_mb']:.1f} MB, file {r['bytes'] / 2**20:.1f} MB", flush=True)
+              + (f"tracemalloc peak {r['tracemalloc_peak_mb']:.1f} MB, " if args.tracemalloc else "")
+              + f"file {r['bytes'] / 2**20:.1f} MB", flush=True)
     print(json.dumps(results))
     return 0
 

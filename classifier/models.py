@@ -41,14 +41,16 @@ from classifier.features import (
 class Settings:
     word: bool = True
     word_ngrams: tuple[int, int] = (1, 2)
-    word_max_features: int = 40000
+    word_max_features: int = 20000
     head: bool = True
     head_ngrams: tuple[int, int] = (1, 2)
+    head_max_features: int = 10000
     char: bool = True
     char_ngrams: tuple[int, int] = (2, 5)
-    char_max_features: int = 40000
+    char_max_features: int = 20000
     lexicon: bool = True
     head_lexicon: bool = False
+    sentiment_split: bool = False  # separate tone models for relevant / other news, blended by relevance
     min_df: int = 2
     relevance_C: float = 10.0
     themes_C: float = 10.0
@@ -83,7 +85,7 @@ def build_features(s: Settings) -> ColumnTransformer:
     if s.head:
         parts.append(("head", TfidfVectorizer(
             token_pattern=TOKEN_PATTERN, ngram_range=s.head_ngrams, min_df=s.min_df, sublinear_tf=True,
-            lowercase=False, dtype=np.float32), HEAD))
+            max_features=s.head_max_features, lowercase=False, dtype=np.float32), HEAD))
     if s.char:
         parts.append(("char", TfidfVectorizer(
             analyzer="char_wb", ngram_range=s.char_ngrams, min_df=s.min_df, sublinear_tf=True,
@@ -103,7 +105,7 @@ def build_features(s: Settings) -> ColumnTransformer:
 
 def _lr(C: float, seed: int, balanced: bool = True) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=2000,
-                              solver="liblinear" if True else "lbfgs", random_state=seed)
+                              solver="liblinear", random_state=seed)
 
 
 def _lr_multi(C: float, seed: int) -> LogisticRegression:
@@ -118,6 +120,13 @@ def _strip_vectorizers(ct: ColumnTransformer) -> None:
             delattr(est, "stop_words_")
         if isinstance(getattr(est, "vocabulary_", None), dict):
             est.vocabulary_ = {str(k): int(v) for k, v in est.vocabulary_.items()}
+
+
+def _compact(clf: LogisticRegression) -> LogisticRegression:
+    """float32 coefficients: half the size on disk, same decisions to 1e-6."""
+    clf.coef_ = clf.coef_.astype(np.float32)
+    clf.intercept_ = clf.intercept_.astype(np.float32)
+    return clf
 
 
 def _inner_proba(est, X, y, folds: int, seed: int) -> np.ndarray:
@@ -165,6 +174,7 @@ class Model:
     relevance_threshold: float
     theme_thresholds: dict[str, float]
     settings: Settings = field(default_factory=Settings)
+    sentiment_other: Optional[Pipeline] = None  # tone model for non-relevant news (sentiment_split)
 
     @property
     def features(self) -> ColumnTransformer:
@@ -180,6 +190,13 @@ class Model:
         sent_clf = self.sentiment.named_steps["clf"]
         sent_p = sent_clf.predict_proba(X)
         classes = [str(c) for c in sent_clf.classes_]
+        if self.sentiment_other is not None:
+            other = self.sentiment_other.named_steps["clf"]
+            p_other = other.predict_proba(X)
+            aligned = np.zeros_like(sent_p)
+            for j, c in enumerate(other.classes_):
+                aligned[:, classes.index(str(c))] = p_other[:, j]
+            sent_p = rel_p[:, None] * sent_p + (1 - rel_p[:, None]) * aligned
         out = []
         for i in range(len(docs)):
             relevant = bool(rel_p[i] >= self.relevance_threshold)
@@ -219,7 +236,7 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
     grid = tuple(np.round(np.arange(0.2, 0.96, 0.025), 3))
     p_inner = _inner_proba(rel_clf, X, y_rel, s.inner_folds, s.seed)
     rel_t = _best_f1_threshold(y_rel, p_inner, grid, max_fpr=s.max_fpr)
-    rel_clf.fit(X, y_rel)
+    _compact(rel_clf.fit(X, y_rel))
 
     rel_idx = np.flatnonzero(y_rel == 1)
     X_relevant = X[rel_idx]
@@ -231,9 +248,16 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
         clf = _lr(s.themes_C, s.seed)
         p = _inner_proba(clf, X_relevant, y, s.inner_folds, s.seed)
         theme_t[code] = _best_f1_threshold(y, p, s.theme_threshold_grid)
-        theme_pipes[code] = Pipeline([("features", ct), ("clf", clf.fit(X_relevant, y))])
+        theme_pipes[code] = Pipeline([("features", ct), ("clf", _compact(clf.fit(X_relevant, y)))])
 
-    sent_clf = _lr_multi(s.sentiment_C, s.seed).fit(X, y_sent)
+    sent_other = None
+    if s.sentiment_split and len(set(y_sent[rel_idx])) == len(SENTIMENTS) \
+            and len(set(y_sent[y_rel == 0])) == len(SENTIMENTS):
+        sent_clf = _compact(_lr_multi(s.sentiment_C, s.seed).fit(X_relevant, y_sent[rel_idx]))
+        non = np.flatnonzero(y_rel == 0)
+        sent_other = Pipeline([("features", ct), ("clf", _compact(_lr_multi(s.sentiment_C, s.seed).fit(X[non], y_sent[non])))])
+    else:
+        sent_clf = _compact(_lr_multi(s.sentiment_C, s.seed).fit(X, y_sent))
     return Model(
         relevance=Pipeline([("features", ct), ("clf", rel_clf)]),
         themes=theme_pipes,
@@ -241,6 +265,7 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
         relevance_threshold=rel_t,
         theme_thresholds=theme_t,
         settings=s,
+        sentiment_other=sent_other,
     )
 
 

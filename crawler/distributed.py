@@ -116,6 +116,7 @@ class LeaseBook:
         self.lease_ms = lease_ms
         self.held: set[bytes] = set()
         self.deferred: set[bytes] = set()
+        self.deferred_since: Optional[float] = None
         self.store = None
         self._renew = server.register_script(_RENEW_LUA)
         self._release = server.register_script(_RELEASE_LUA)
@@ -132,6 +133,8 @@ class LeaseBook:
     def ack(self, lease: bytes) -> None:
         store = self.store
         if store is not None and getattr(store, "pending", 0):
+            if not self.deferred:
+                self.deferred_since = time.monotonic()
             self.deferred.add(lease)
             return
         self.server.zrem(self.inflight_key, lease)
@@ -142,13 +145,30 @@ class LeaseBook:
             self.server.zrem(self.inflight_key, *self.deferred)
             self.held -= self.deferred
             self.deferred.clear()
+        self.deferred_since = None
+
+    def flush_idle(self, max_age: float) -> bool:
+        """Commit the store when acknowledgements have waited ``max_age`` s for a commit.
+
+        The storage pipeline commits when items arrive; once they stop (a worker's last
+        items, or a worker waiting for its peers) nothing else would, and two workers would
+        wait for each other's uncommitted leases forever.
+        """
+        if not self.deferred or self.store is None or self.deferred_since is None:
+            return False
+        if time.monotonic() - self.deferred_since < max_age:
+            return False
+        self.store.commit()
+        return True
 
     def rolled_back(self) -> int:
         if not self.deferred:
+            self.deferred_since = None
             return 0
         n = int(self._release(keys=[self.queue_key, self.inflight_key], args=list(self.deferred)))
         self.held -= self.deferred
         self.deferred.clear()
+        self.deferred_since = None
         log.warning("store rolled back: %d acknowledged request(s) given back to the queue", n)
         return n
 
@@ -288,6 +308,8 @@ class LeaseSpiderMiddleware:
         self.crawler = crawler
         self.df: Optional[BoundedDupeFilter] = None
         self._loop = None
+        self._flush_loop = None
+        self.flush_seconds = max(crawler.settings.getfloat("STORE_BATCH_SECONDS", 2.0), 0.2)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -310,6 +332,14 @@ class LeaseSpiderMiddleware:
             return
         self._loop = task.LoopingCall(self._renew, book)
         self._loop.start(max(book.lease_ms / 3000.0, 0.3), now=False)
+        self._flush_loop = task.LoopingCall(self._flush, book)
+        self._flush_loop.start(min(self.flush_seconds, 1.0), now=False)
+
+    def _flush(self, book: "LeaseBook") -> None:
+        try:
+            book.flush_idle(self.flush_seconds)
+        except Exception:  # the store's commit failed: its leases went back to the queue
+            log.exception("committing the store for pending acknowledgements failed")
 
     @staticmethod
     def _renew(book: "LeaseBook") -> None:
@@ -319,8 +349,9 @@ class LeaseSpiderMiddleware:
             log.exception("renewing request leases failed")
 
     def _closed(self, spider, reason=None):
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        for loop in (self._loop, self._flush_loop):
+            if loop is not None and loop.running:
+                loop.stop()
 
     # -- acknowledgements -------------------------------------------------------------------
     def _item_done(self, item=None, response=None, spider=None, **_):

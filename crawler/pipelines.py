@@ -38,22 +38,33 @@ class ExtractionPipeline:
 
         self.extract = extract_article
         self.min_chars = min_chars
+        self.threaded = False
         self.seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
         pipe = cls(crawler.settings.getint("ARTICLE_MIN_CHARS", 500))
+        pipe.threaded = crawler.settings.getbool("EXTRACTION_IN_THREADS", False)
         pipe.crawler = crawler
         return pipe
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
         outlet = spider.outlet_by_id.get(item["outlet_id"])
         rules = list(outlet.rules) if outlet is not None and outlet.rules else None
         page_url = item.get("final_url") or item["url"]
         t0 = time.perf_counter()
         try:
-            result = self.extract(item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers")))
+            if self.threaded:
+                from twisted.internet.threads import deferToThread
+
+                from scrapy.utils.defer import maybe_deferred_to_future
+
+                result = await maybe_deferred_to_future(deferToThread(
+                    self.extract, item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers"))
+                ))
+            else:
+                result = self.extract(item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers")))
         except Exception as exc:  # the extractor promises not to raise; record it if it does
             spider.record_error(item["outlet_id"], item["url"], "article", f"extraction failed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction failed for {item['url']}") from exc

@@ -302,13 +302,15 @@ def _one_pass_counts(session: Session, f: ArticleFilter, *, cap: Optional[int] =
                      sample_percent: Optional[float] = None) -> dict[str, int]:
     """Total and facet counts in one pass over the matches (the first ``cap + 1`` of them when
     ``cap`` is given; over a page sample of the table when ``sample_percent`` is)."""
-    if sample_percent:
+    entity = Article
+    extra = []
+    if sample_percent and _dialect(session) == "postgresql":
         sampled = Article.__table__.tablesample(func.system(sample_percent), name="a_sample", seed=literal(7))
         entity = aliased(Article, sampled)
-    else:
-        entity = Article
+    elif sample_percent:  # SQLite has no TABLESAMPLE: every k-th id (ids are dense and unrelated to labels)
+        extra = [Article.id % max(1, round(100.0 / sample_percent)) == 0]
     inner = select(entity.id, entity.sentiment, entity.review_status, entity.themes, entity.outlet_id)
-    inner = inner.where(*conditions(session, f, entity))
+    inner = inner.where(*conditions(session, f, entity), *extra)
     if cap is not None:
         inner = inner.limit(cap + 1)
     m = inner.subquery("matches")
@@ -324,22 +326,21 @@ def summarize(session: Session, f: ArticleFilter, *, exact_limit: int = 20_000,
               sample_percent: float = 2.0) -> Summary:
     """Total and per-facet counts of the matches, in one pass over them.
 
-    Up to ``exact_limit`` matches the counts are exact. Beyond that, on PostgreSQL, they are
-    estimated from a ``TABLESAMPLE SYSTEM`` sample of ``sample_percent`` % of the table's
-    pages (one cheap pass instead of reading hundreds of thousands of rows on every page
-    load); the total is then at least ``exact_limit + 1``. SQLite counts exactly.
+    Up to ``exact_limit`` matches the counts are exact. Beyond that they are estimated from a
+    sample of ``sample_percent`` % of the table — PostgreSQL ``TABLESAMPLE SYSTEM`` (a page
+    sample: one cheap pass instead of reading hundreds of thousands of rows on every page
+    load), SQLite every k-th id — and the total is at least ``exact_limit + 1``.
     """
     estimated = False
-    if _dialect(session) == "postgresql":
-        counts = _one_pass_counts(session, f, cap=exact_limit)
-        if counts["total"] > exact_limit:
-            counts = _one_pass_counts(session, f, sample_percent=sample_percent)
-            scale = 100.0 / sample_percent
-            counts = {k: int(round(v * scale)) for k, v in counts.items()}
-            counts["total"] = max(counts["total"], exact_limit + 1)
-            estimated = True
-    else:
-        counts = _one_pass_counts(session, f)
+    counts = _one_pass_counts(session, f, cap=exact_limit)
+    if counts["total"] > exact_limit:
+        if _dialect(session) != "postgresql":
+            sample_percent = 100.0 / max(1, round(100.0 / sample_percent))
+        counts = _one_pass_counts(session, f, sample_percent=sample_percent)
+        scale = 100.0 / sample_percent
+        counts = {k: int(round(v * scale)) for k, v in counts.items()}
+        counts["total"] = max(counts["total"], exact_limit + 1)
+        estimated = True
     facets: dict[str, dict[str, int]] = {"theme": {}, "sentiment": {}, "outlet_kind": {}, "review_status": {}}
     for key, value in counts.items():
         if ":" in key:

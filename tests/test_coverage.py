@@ -272,3 +272,59 @@ def test_cli_bad_input(sqlite_url, capsys):
     assert main(base + ["--format", "json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out) == [] and "Không có" in captured.err
+
+
+def test_merged_former_provinces_count_once(db_url):
+    """An article about Bình Dương and TP.HCM (2024) is one article for today's TP.HCM."""
+    with session_scope(db_url) as s:
+        add_outlets(s)
+        add_article(s, "baobinhduong", at(2024, 5, 6), themes=("procedures", "apparatus"), sentiment="negative",
+                    provinces=("Bình Dương", "Thành phố Hồ Chí Minh"))
+        add_article(s, "vnexpress", at(2024, 5, 7), themes=("procedures",), sentiment="positive",
+                    provinces=("Thành phố Hồ Chí Minh",))
+    with session_scope(db_url) as s:
+        y = coverage.year_range(2024)
+        cur = coverage.province_theme_matrix(s, start=y[0], end=y[1])
+        assert [(r["province"], r["articles"], r["negative"], r["positive"], r["own_press"]) for r in cur] == [
+            ("Thành phố Hồ Chí Minh", 2, 1, 1, 1)]
+        by_theme = _by(coverage.province_theme_matrix(s, start=y[0], end=y[1], by_theme=True), "province", "theme")
+        assert by_theme[("Thành phố Hồ Chí Minh", "procedures")]["articles"] == 2
+        assert by_theme[("Thành phố Hồ Chí Minh", "apparatus")]["negative"] == 1
+        old = _by(coverage.province_theme_matrix(s, start=y[0], end=y[1], division="former"), "province")
+        assert old["Bình Dương"]["articles"] == 1 and old["Thành phố Hồ Chí Minh"]["articles"] == 2
+        assert coverage.totals(s, start=y[0], end=y[1])["articles"] == 2
+        assert [t["articles"] for t in coverage.timeline(s, start=y[0], end=y[1], granularity="year")] == [2]
+
+
+def test_synth_facts_match_refresh_facts(sqlite_url):
+    """bench.synth writes the same coverage rows as storage.labels.refresh_facts would."""
+    import sys
+
+    from sqlalchemy import func, select
+
+    from conftest import ROOT
+
+    if str(ROOT) not in sys.path:  # bench/ is not an installed package
+        sys.path.insert(0, str(ROOT))
+    from bench.synth import generate
+    from storage.labels import refresh_facts
+    from storage.models import CoverageFact, MinistryFact
+
+    generate(sqlite_url, 400, seed=3)
+    key = lambda f: (f.article_id, f.day, f.province, f.province_current, f.theme, f.sentiment,  # noqa: E731
+                     f.outlet_id, f.outlet_kind, f.own_press)
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 400
+        n_rel = s.scalar(select(func.count()).select_from(Article).where(Article.relevant.is_(True)))
+        assert 60 < n_rel < 200  # about 30 % (+ duplicates, which are relevant copies)
+        assert s.scalar(select(func.count()).select_from(Article).where(Article.duplicate_of_id.is_not(None))) > 0
+        before = sorted(key(f) for f in s.scalars(select(CoverageFact)))
+        mbefore = s.scalar(select(func.count()).select_from(MinistryFact))
+        for article in s.scalars(select(Article)).all():
+            refresh_facts(s, article)
+        s.flush()
+        after = sorted(key(f) for f in s.scalars(select(CoverageFact)))
+        assert before == after and len(before) > 50
+        assert s.scalar(select(func.count()).select_from(MinistryFact)) == mbefore
+        kinds = {k for (k,) in s.execute(select(Outlet.kind).distinct())}
+        assert kinds == {"national", "local", "specialized", "government_portal"}

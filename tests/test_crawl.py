@@ -199,6 +199,9 @@ def test_every_fault_is_recorded_and_the_crawl_goes_on(scenario):
     for outlet_id, n in by_outlet.items():
         assert scenario.first["sources"][outlet_id]["errors"] == n
     assert {e.http_status for e in errors if "HTTP" in e.reason} >= {404, 500}
+    # the 500 and the timeout were retried after a backoff wait (RETRY_TIMES=1, base 0.1 s)
+    assert run.stats["backoff/waits"] >= 2 and run.stats["backoff/seconds"] >= 0.2
+    assert run.stats["retry/count"] >= 2
 
 
 def test_second_crawl_fetches_only_the_changed_article(scenario):
@@ -361,3 +364,29 @@ def test_cli_crawl_prints_summary(tmp_path):
     assert int(row.split()[2]) + int(row.split()[6]) == n  # new + duplicates = every article of the outlet
     with _session(db) as s:
         assert {a.outlet_id for a in s.scalars(select(Article))} == {"mau-quang-ninh"}
+
+
+# --------------------------------------------------------------------------- settings and backoff
+def test_backoff_is_exponential_and_capped():
+    from crawler.middlewares import backoff_delay
+
+    assert [backoff_delay(n, 1.0, 60) for n in (0, 1, 2, 3, 4)] == [0.0, 1.0, 2.0, 4.0, 8.0]
+    assert backoff_delay(10, 1.0, 60) == 60
+    assert backoff_delay(3, 0.0, 60) == 0.0
+
+
+def test_every_setting_is_overridable_from_the_environment():
+    from crawler import settings as s
+
+    ns = {"DOWNLOAD_TIMEOUT": 30.0, "RETRY_TIMES": 2, "AUTOTHROTTLE_ENABLED": True, "RETRY_HTTP_CODES": [500],
+          "USER_AGENT": "x", "REFORMWATCH_LEASE_SECONDS": 120}
+    env = {"REFORMWATCH_DOWNLOAD_TIMEOUT": "2", "REFORMWATCH_RETRY_TIMES": "0", "REFORMWATCH_AUTOTHROTTLE_ENABLED": "false",
+           "REFORMWATCH_RETRY_HTTP_CODES": "[503]", "REFORMWATCH_USER_AGENT": "UA", "REFORMWATCH_LEASE_SECONDS": "5",
+           "REFORMWATCH_DB": "sqlite:///ignored", "OTHER": "1"}
+    applied = s.apply_env_overrides(ns, env)
+    assert ns == {"DOWNLOAD_TIMEOUT": 2.0, "RETRY_TIMES": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_HTTP_CODES": [503],
+                  "USER_AGENT": "UA", "REFORMWATCH_LEASE_SECONDS": 5}
+    assert set(applied) == set(ns)
+    with pytest.raises(ValueError, match="REFORMWATCH_RETRY_TIMES"):
+        s.apply_env_overrides({"RETRY_TIMES": 2}, {"REFORMWATCH_RETRY_TIMES": "many"})
+    assert "ReformWatch/0.1" in s.USER_AGENT and s.ROBOTSTXT_OBEY and s.AUTOTHROTTLE_ENABLED is not None

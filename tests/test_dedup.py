@@ -111,3 +111,29 @@ def test_candidates_found_from_another_process_view(db_url):
     two = ArticleStore(db_url)
     assert two.save(_item("b", "https://b.vn/x", STORY + " (Theo báo A)", dt.datetime(2026, 11, 2, tzinfo=UTC))) == "duplicate"
     two.close()
+
+
+def test_fast_fold_equals_storage_fold():
+    from crawler.demo.content import generate
+    from storage.search import fold
+
+    samples = [STORY, NEAR_MISS, OTHER, "ĐÀ NẴNG\u00a0 “Thủy”\tthuỷ — Hoà…", "İstanbul ǅ", "日本語 và tiếng Việt", ""]
+    samples += [" ".join(a.paragraphs) + " " + a.title for a in generate(40, seed=3)]
+    import unicodedata
+    samples += [unicodedata.normalize("NFD", s) for s in samples]
+    for s in samples:
+        assert dedup.fast_fold(s) == fold(s), s[:40]
+
+
+def test_fast_fold_on_the_shared_corpus(shared_dir):
+    import json
+
+    from storage.search import fold
+
+    with open(shared_dir / "corpus" / "articles.jsonl", encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            rec = json.loads(line)
+            text = " ".join(str(rec.get(k) or "") for k in ("title", "text"))
+            assert dedup.fast_fold(text) == fold(text), rec.get("id")
+            if n > 200:
+                break

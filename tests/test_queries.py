@@ -199,8 +199,22 @@ def test_summarize_matches_the_separate_counts(corpus):
             assert summary.facets["outlet_kind"] == {k: v for k, v in facets["outlet_kind"].items() if k}
         assert count_capped(s, ArticleFilter(), 2) == 3
         assert count_capped(s, ArticleFilter(), 10) == 5
-        # past the exact limit PostgreSQL estimates from a page sample: 100 % of the pages gives the exact figures
+        # past the exact limit counts are estimated from a sample: a 100 % sample gives the exact figures
         estimate = summarize(s, ArticleFilter(), exact_limit=2, sample_percent=100.0)
-        if s.get_bind().dialect.name == "postgresql":
-            assert not estimate.exact and estimate.sample_percent == 100.0
+        assert not estimate.exact and estimate.sample_percent == 100.0
         assert estimate.total == 5 and estimate.facets["theme"] == {"institutional": 2, "digital_government": 2, "procedures": 1}
+
+
+def test_summarize_estimates_from_a_sample_past_the_limit(sqlite_url):
+    with session_scope(sqlite_url) as s:
+        s.add(Outlet(id="o", name="O", domain="o.vn", kind="local"))
+        s.flush()
+        for i in range(200):
+            _add(s, i, outlet="o", title=f"Bài {i}", published=dt.datetime(2025, 1, 1, tzinfo=UTC) + dt.timedelta(hours=i),
+                 themes=["procedures"] if i % 4 == 0 else [], sentiment="negative" if i % 2 else "positive")
+        summary = summarize(s, ArticleFilter(), exact_limit=50, sample_percent=10.0)
+        assert not summary.exact and summary.sample_percent == 10.0
+        assert 51 <= summary.total <= 400  # every 10th id of 200 rows, scaled: about 200
+        assert summary.facets["outlet_kind"] == {"local": summary.total}
+        exact = summarize(s, ArticleFilter())
+        assert exact.exact and exact.total == 200 and exact.facets["theme"] == {"procedures": 50}

@@ -288,6 +288,12 @@ def test_dashboard_and_sources(site):
     assert 'data-province="Tuyên Quang" data-n="1"' in page.text
     assert 'id="kpi-uncovered">26<' in page.text  # 34 - 8 provinces covered
     assert "Cao Bằng" in re.search(r'id="uncovered">(.*?)</p>', page.text, re.S).group(1)
+    # each matrix cell links to the list of exactly those articles
+    cells = re.findall(r'<td class="num shade\d"><a href="([^"]+)">(\d+)</a>', page.text)
+    assert len(cells) >= 8
+    for href, n in cells:
+        listed = client.get(href.replace("&amp;", "&"))
+        assert re.search(rf'id="total-count">{n}<', listed.text), href
     former = client.get("/dashboard", params={"division": "former"})
     assert 'data-province="Hà Giang" data-n="1"' in former.text
     assert client.get("/dashboard", params={"start": "2025-13-01"}).status_code == 400
@@ -296,3 +302,30 @@ def test_dashboard_and_sources(site):
     row = re.search(r'<tr class="(\w+)" data-outlet="baohagiang">', sources.text)
     assert row and row.group(1) == "layout"
     assert re.search(r'<tr class="ok" data-outlet="baodanang">', sources.text)
+
+
+def test_users_command(sqlite_url, monkeypatch, capsys):
+    import io
+
+    from reformwatch.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-moi-1\n"))
+    assert main(["users", "add", "hoa", "--role", "reviewer", "--password-stdin", "--db", sqlite_url]) == 0
+    assert "hoa" in capsys.readouterr().out
+    assert main(["users", "add", "hung", "--role", "chief", "--password-stdin", "--db", sqlite_url]) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "--role 'chief'" in err and "Traceback" not in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngan\n"))
+    assert main(["users", "add", "hung", "--role", "viewer", "--password-stdin", "--db", sqlite_url]) == 2
+    assert "too short" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-khac-1\n"))
+    assert main(["users", "add", "hoa", "--role", "viewer", "--password-stdin", "--db", sqlite_url]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["users", "list", "--db", sqlite_url]) == 0
+    assert re.search(r"^hoa\treviewer", capsys.readouterr().out, re.M)
+    # the new account signs in to the app
+    client = _client(sqlite_url)
+    r = client.post("/login", data={"username": "hoa", "password": "mat-khau-moi-1", "csrf_token": _token(client)},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert main(["serve", "--port", "70000", "--db", sqlite_url]) == 2

@@ -6,6 +6,7 @@ Database work runs in Starlette's thread pool with one SQLAlchemy session per re
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import os
 import re
@@ -61,6 +62,7 @@ from webapp.security import (
 )
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("reformwatch.webapp")
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SESSION_COOKIE = "rw_session"
 SESSION_MAX_AGE = 12 * 3600
@@ -194,7 +196,7 @@ class ReviewApp:
 
     # ------------------------------------------------------------------ login
     async def login_page(self, request: Request) -> Response:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             if request.session.get("user"):
                 return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
             return self.render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "error": None})
@@ -209,6 +211,7 @@ class ReviewApp:
         ip = request.client.host if request.client else "?"
         wait = self.limiter.retry_after(ip, username)
         if wait > 0:
+            log.warning("login refused for %r from %s: rate limited (%.0f s left)", username, ip, wait)
             minutes = max(1, math.ceil(wait / 60))
             response = self.render(request, "login.html", {
                 "next": nxt, "username": username,
@@ -224,6 +227,7 @@ class ReviewApp:
 
         user = await run_in_threadpool(check)
         if user is None:
+            log.warning("failed login for %r from %s", username, ip)
             self.limiter.failed(ip, username)
             return self.render(request, "login.html", {
                 "next": nxt, "username": username, "error": "Sai tên đăng nhập hoặc mật khẩu."}, status_code=401)

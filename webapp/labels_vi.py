@@ -47,7 +47,7 @@ FIELDS = {
     "username": "Tên đăng nhập",
     "role": "Vai trò",
 }
-DIVISIONS = {"current": "Hiện hành (34 tỉnh, từ 1/7/2025)", "former": "Trước sáp nhập (63 tỉnh)"}
+DIVISIONS = {"current": "Hiện hành (34 tỉnh)", "former": "Trước 1/7/2025 (63 tỉnh)"}
 
 
 def theme(code: str) -> str:
