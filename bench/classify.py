@@ -48,12 +48,12 @@ def make_articles(n: int) -> tuple[str, list[dict]]:
 _CLF = None
 
 
-def _init(model_dir):
+def _init(model_dir, localities=True):
     global _CLF
     from classifier.pipeline import Classifier
     from classifier.segment import warm_up
 
-    _CLF = Classifier.load(model_dir, localities=False)
+    _CLF = Classifier.load(model_dir, localities=localities)
     warm_up()
 
 
@@ -67,13 +67,16 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--model-dir", default=None)
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-localities", action="store_true", help="leave out classifier.localities.locate()")
     args = ap.parse_args(argv)
     origin, arts = make_articles(args.n)
     chars = sum(len(a["text"]) for a in arts) / len(arts)
     batches = [arts[i:i + args.batch] for i in range(0, len(arts), args.batch)]
     print(f"{len(arts)} articles from {origin} (mean {chars:.0f} characters)")
 
-    _init(args.model_dir)
+    loc = not args.no_localities
+    _init(args.model_dir, loc)
+    print(f"localities (provinces/ministries): {'on' if _CLF.locate else 'off'}")
     t = time.perf_counter()
     done = sum(_run(b) for b in batches)
     one = done / (time.perf_counter() - t)
@@ -85,7 +88,7 @@ def main(argv=None) -> int:
         arts2 = arts2[len(arts):]
         batches2 = [arts2[i:i + args.batch] for i in range(0, len(arts2), args.batch)]
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(args.cores, initializer=_init, initargs=(args.model_dir,)) as pool:
+        with ctx.Pool(args.cores, initializer=_init, initargs=(args.model_dir, loc)) as pool:
             pool.map(_run, [[a] for a in arts2[: args.cores]])  # workers loaded
             t = time.perf_counter()
             done = sum(pool.imap_unordered(_run, batches2))

@@ -55,8 +55,8 @@ class Settings:
     relevance_C: float = 10.0
     themes_C: float = 10.0
     sentiment_C: float = 10.0
-    max_fpr: float = 0.015
-    inner_folds: int = 3
+    max_fpr: float = 0.01
+    inner_folds: int = 5
     theme_threshold_grid: tuple[float, ...] = tuple(np.round(np.arange(0.15, 0.71, 0.05), 2))
     at_least_one_theme: bool = True
     seed: int = 0

@@ -75,10 +75,18 @@ def _compatible(built: str, installed: str) -> bool:
     return built.split(".")[:2] == installed.split(".")[:2]
 
 
+def lexicon_sha256() -> str:
+    from classifier.features import LEXICON_PATH
+
+    return hashlib.sha256(LEXICON_PATH.read_bytes()).hexdigest()
+
+
 def model_version(fingerprint: str, settings: Settings) -> str:
+    """``clf-`` + 12 hex: changes with the training data, the settings, the lexicon, scikit-learn's minor version."""
     import sklearn
 
-    blob = json.dumps([fingerprint, settings.as_dict(), sklearn.__version__.split(".")[:2]], sort_keys=True)
+    blob = json.dumps([fingerprint, settings.as_dict(), lexicon_sha256(), sklearn.__version__.split(".")[:2]],
+                      sort_keys=True)
     return "clf-" + hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -90,13 +98,27 @@ def save_model(model: Model, directory: str | os.PathLike, *, fingerprint: str, 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     payload = {"relevance": model.relevance, "themes": dict(model.themes), "sentiment": model.sentiment}
+    if model.sentiment_other is not None:
+        payload["sentiment_other"] = model.sentiment_other
+    # skops writes a dict entry by entry into its JSON schema (hundreds of MB for n-gram
+    # vocabularies): store each vocabulary as one array of terms instead, rebuilt on load.
+    vectorizers = _vectorizers(model.features)
+    saved = {name: est.vocabulary_ for name, est in vectorizers.items()}
+    payload["vocabularies"] = {name: _terms_array(v) for name, v in saved.items()}
     tmp = directory / (MODEL_FILE + ".tmp")
-    sio.dump(payload, tmp, compression=8)  # zipfile.ZIP_DEFLATED
+    try:
+        for est in vectorizers.values():
+            est.vocabulary_ = {}
+        sio.dump(payload, tmp, compression=8)  # zipfile.ZIP_DEFLATED
+    finally:
+        for name, est in vectorizers.items():
+            est.vocabulary_ = saved[name]
     os.replace(tmp, directory / MODEL_FILE)
     meta = {
         "model_version": model_version(fingerprint, model.settings),
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "training_data_fingerprint": fingerprint,
+        "lexicon_sha256": lexicon_sha256(),
         "sizes": sizes,
         "libraries": _versions(),
         "hyper_parameters": model.settings.as_dict(),
@@ -109,6 +131,17 @@ def save_model(model: Model, directory: str | os.PathLike, *, fingerprint: str, 
     meta.update(extra or {})
     (directory / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return meta
+
+
+def _vectorizers(ct) -> dict:
+    return {name: est for name, est, _ in ct.transformers_ if isinstance(getattr(est, "vocabulary_", None), dict)}
+
+
+def _terms_array(vocabulary: dict) -> np.ndarray:
+    terms = [""] * len(vocabulary)
+    for term, i in vocabulary.items():
+        terms[int(i)] = term
+    return np.asarray(terms, dtype=str)
 
 
 def default_model_dir() -> Path:
@@ -143,8 +176,12 @@ def load_model(directory: str | os.PathLike | None = None) -> tuple[Model, dict]
     except Exception as exc:
         raise ModelError(f"{model_path}: cannot load ({exc}): run `reformwatch train`") from None
     settings = Settings.from_dict(meta.get("hyper_parameters") or {})
+    features = payload["relevance"].named_steps["features"]
+    for name, est in _vectorizers(features).items():
+        est.vocabulary_ = {t: i for i, t in enumerate(payload["vocabularies"][name].tolist())}
     model = Model(
         relevance=payload["relevance"], themes=dict(payload["themes"]), sentiment=payload["sentiment"],
+        sentiment_other=payload.get("sentiment_other"),
         relevance_threshold=float(meta["relevance_threshold"]),
         theme_thresholds={k: float(v) for k, v in meta["theme_thresholds"].items()},
         settings=settings,
@@ -206,7 +243,9 @@ class Classifier:
 
     def _localities(self, title: str, text: str, rec: dict) -> dict:
         try:
-            loc = self.locate(title, text, url=rec.get("url"), published=rec.get("published"))
+            url, published = rec.get("url"), rec.get("published")
+            loc = self.locate(title, text, url=str(url) if url else None,
+                              published=str(published) if published else None)
         except Exception as exc:  # a locality failure must not lose the classification
             import logging
 

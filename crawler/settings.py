@@ -25,7 +25,8 @@ Errors and limits:
     DOWNLOAD_WARNSIZE         5 MB
     REDIRECT_MAX_TIMES        5        a redirect loop ends as a recorded error
 Crawl shape:
-    CRAWL_MAX_PAGES_DEFAULT   5        listing pages followed when the registry says nothing
+    LISTING_STOP_AT_KNOWN     True     a listing page whose links are all stored ends that listing
+    EXTRACTION_IN_THREADS     False    extraction in the reactor's thread pool (see docs/crawling.md)
     ARTICLE_MIN_CHARS         500      shorter text without a publication date: not an article
     CRAWL_IGNORE_REGISTRY_POLITENESS False  use DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN
                                        for every outlet instead of the registry's (bench only)
@@ -73,9 +74,9 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 HTTPERROR_ALLOW_ALL = False
 
-CRAWL_MAX_PAGES_DEFAULT = 5
 ARTICLE_MIN_CHARS = 500
 EXTRACTION_IN_THREADS = False
+LISTING_STOP_AT_KNOWN = True
 CRAWL_IGNORE_REGISTRY_POLITENESS = False
 STORE_BATCH_SIZE = 200
 STORE_BATCH_SECONDS = 2.0

@@ -168,10 +168,18 @@ def _hyperlink(paragraph, url: str, text: str, *, bold: bool = False) -> None:
     paragraph._p.append(link)
 
 
-def _story_paragraph(doc, s: dict[str, Any], *, style: str, lead: bool = False, meta: Optional[str] = None) -> None:
-    from docx.shared import Pt, RGBColor
+def _story_paragraph(doc, s: dict[str, Any], *, style: str = "Normal", number: Optional[int] = None,
+                     lead: bool = False, meta: Optional[str] = None) -> None:
+    """One story: [number.] linked title [Cần theo dõi], then a grey line of details.
+
+    Numbers are written out (Word's "List Number" would run on across sections)."""
+    from docx.shared import Cm, Pt, RGBColor
 
     p = doc.add_paragraph(style=style)
+    if number is not None:
+        p.paragraph_format.left_indent = Cm(0.8)
+        p.paragraph_format.first_line_indent = Cm(-0.8)
+        p.add_run(f"{number}.\t").bold = lead
     _hyperlink(p, s["url"], s["title"], bold=lead)
     if s["negative"]:
         flag = p.add_run(f" [{FOLLOW_UP}]")
@@ -219,8 +227,8 @@ def render_docx(data: dict[str, Any], path: Path) -> None:
     doc.add_heading("I. Tin nổi bật theo lĩnh vực", level=1)
     for i, section in enumerate(data["themes"], start=1):
         doc.add_heading(f"{i}. {section['label']} ({section['count']} tin)", level=2)
-        for j, s in enumerate(section["stories"]):
-            _story_paragraph(doc, s, style="List Number", lead=j == 0)
+        for j, s in enumerate(section["stories"], start=1):
+            _story_paragraph(doc, s, number=j, lead=j == 1)
         if section["more"]:
             doc.add_paragraph(f"… và {section['more']} tin khác.")
 
@@ -237,8 +245,8 @@ def render_docx(data: dict[str, Any], path: Path) -> None:
 
     doc.add_heading("III. Tin cần theo dõi", level=1)
     if data["flagged"]:
-        for s in data["flagged"]:
-            _story_paragraph(doc, s, style="List Number",
+        for j, s in enumerate(data["flagged"], start=1):
+            _story_paragraph(doc, s, number=j,
                              meta=" · ".join(x for x in (s["outlet"], s["date"], s["provinces"], s["themes"]) if x))
     else:
         doc.add_paragraph("Không có tin tiêu cực trong kỳ.")

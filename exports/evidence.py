@@ -24,11 +24,12 @@ import gzip
 import hashlib
 import http
 import io
+import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Union
+from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,18 +92,45 @@ def _articles(session: Session, f) -> list[Any]:
     return rows
 
 
-def _snapshots(session: Session, article_ids: list[int]) -> dict[int, list[Any]]:
+@dataclass(frozen=True)
+class _Capture:
+    """A snapshot's metadata (its body is read from the database only when written)."""
+
+    id: int
+    article_id: int
+    url: str
+    final_url: Optional[str]
+    fetched_at: dt.datetime
+    http_status: int
+    headers: Optional[dict]
+    content_sha256: str
+
+
+def _captures(session: Session, article_ids: list[int]) -> list[_Capture]:
+    """Every capture of the articles, in (article, fetch time, id) order, without the bodies."""
     from storage.models import Snapshot
 
-    out: dict[int, list[Any]] = {}
+    out: list[_Capture] = []
+    cols = (Snapshot.id, Snapshot.article_id, Snapshot.url, Snapshot.final_url, Snapshot.fetched_at,
+            Snapshot.http_status, Snapshot.headers, Snapshot.content_sha256)
     for i in range(0, len(article_ids), 500):
-        chunk = article_ids[i:i + 500]
-        stmt = select(Snapshot).where(Snapshot.article_id.in_(chunk)).order_by(
-            Snapshot.article_id, Snapshot.fetched_at, Snapshot.id)
-        for snap in session.scalars(stmt):
-            out.setdefault(snap.article_id, []).append(snap)
-            session.expunge(snap)
+        stmt = select(*cols).where(Snapshot.article_id.in_(article_ids[i:i + 500]))
+        out.extend(_Capture(*row) for row in session.execute(stmt))
+    order = {aid: n for n, aid in enumerate(article_ids)}
+    out.sort(key=lambda c: (order[c.article_id], c.fetched_at, c.id))
     return out
+
+
+def _bodies(session: Session, captures: list[_Capture], chunk: int = 200) -> Iterator[tuple[_Capture, bytes]]:
+    """(capture, body as fetched) in order, ``chunk`` bodies in memory at a time."""
+    from storage.models import Snapshot
+
+    for i in range(0, len(captures), chunk):
+        part = captures[i:i + chunk]
+        stmt = select(Snapshot.id, Snapshot.content_gzip).where(Snapshot.id.in_([c.id for c in part]))
+        blobs = {sid: blob for sid, blob in session.execute(stmt)}
+        for c in part:
+            yield c, gzip.decompress(blobs[c.id])
 
 
 def snapshot_path(article_id: int, sha256: str) -> str:
@@ -181,53 +209,98 @@ def build_evidence_zip(
     out: Union[str, Path, IO[bytes]],
     reviewed_only: bool = False,
 ) -> EvidenceResult:
-    """Write the evidence ZIP of ``unit`` for [start, end] to ``out`` (path or binary file)."""
+    """Write the evidence ZIP of ``unit`` for [start, end] to ``out`` (path or binary file).
+
+    Snapshot bodies stream from the database twice (WARC, then the ZIP entries), a few hundred
+    at a time: memory stays bounded however many captures the unit has.
+    """
     unit = _as_unit(unit)
     if start > end:
         raise ValueError(f"empty period: start {start} is after end {end}")
     f = _filter(unit, start, end, reviewed_only)
     articles = _articles(session, f)
-    snaps = _snapshots(session, [a.id for a in articles])
-
-    fetched = [s.fetched_at for ss in snaps.values() for s in ss]
-    if fetched:
-        stamp = max(fetched)
+    captures = _captures(session, [a.id for a in articles])
+    if captures:
+        stamp = max(c.fetched_at for c in captures)
     else:
         stamp = dt.datetime.combine(end, dt.time(), tzinfo=VN_TZ)
     stamp = max(stamp.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0), EPOCH)
 
-    files: dict[str, bytes] = {}
-    captures: list[tuple[Any, bytes]] = []
     paths_of: dict[int, list[dict[str, str]]] = {}
-    for article in articles:
-        for snap in snaps.get(article.id, []):
-            body = gzip.decompress(snap.content_gzip)
-            path = snapshot_path(article.id, snap.content_sha256)
-            if path not in files:
-                files[path] = body
-                paths_of.setdefault(article.id, []).append({
-                    "path": path, "sha8": snap.content_sha256[:8],
-                    "fetched": local_datetime(snap.fetched_at).strftime("%d/%m/%Y %H:%M"),
-                })
-            captures.append((snap, body))
+    first_of_path: dict[str, int] = {}  # snapshot file -> the capture id whose body it holds
+    for c in captures:
+        path = snapshot_path(c.article_id, c.content_sha256)
+        if path not in first_of_path:
+            first_of_path[path] = c.id
+            paths_of.setdefault(c.article_id, []).append({
+                "path": path, "sha8": c.content_sha256[:8],
+                "fetched": local_datetime(c.fetched_at).strftime("%d/%m/%Y %H:%M"),
+            })
 
-    info = {"software": "ReformWatch", "format": "WARC File Format 1.0",
-            "description": f"{UNIT_LABELS[unit.kind]}: {unit.name}; {start.isoformat()}..{end.isoformat()}"
-                           + ("; reviewed only" if reviewed_only else "")}
-    warc = io.BytesIO()
-    write_warc(captures, warc, info=info, stamp=stamp)
-    files[WARC_NAME] = warc.getvalue()
+    with tempfile.TemporaryDirectory(prefix="rw-evidence-") as tmp:
+        # 1. the WARC, streamed to a temporary file; the bodies' real hashes on the way
+        digests: dict[str, str] = {}
+        info = {"software": "ReformWatch", "format": "WARC File Format 1.0",
+                "description": f"{UNIT_LABELS[unit.kind]}: {unit.name}; {start.isoformat()}..{end.isoformat()}"
+                               + ("; reviewed only" if reviewed_only else "")}
 
-    title = f"Tài liệu kiểm chứng – {UNIT_LABELS[unit.kind]}: {unit.name} – {vn_date(start)}–{vn_date(end)}"
-    xlsx = io.BytesIO()
-    result = write_xlsx(
-        session, f, xlsx, fixed_time=stamp, title=title, articles=articles,
-        extra_columns=[("Bản lưu (trong tệp ZIP)", 40,
-                        lambda a: "; ".join(p["path"] for p in paths_of.get(a.id, [])))],
-    )
-    files["index.xlsx"] = xlsx.getvalue()
-    tally = result.tally
+        def bodies_with_digest() -> Iterator[tuple[_Capture, bytes]]:
+            for c, body in _bodies(session, captures):
+                path = snapshot_path(c.article_id, c.content_sha256)
+                if first_of_path[path] == c.id:
+                    digests[path] = hashlib.sha256(body).hexdigest()
+                yield c, body
 
+        warc_path = Path(tmp) / WARC_NAME
+        with open(warc_path, "wb") as fh:
+            write_warc(bodies_with_digest(), fh, info=info, stamp=stamp)
+
+        # 2. the indexes (small: one row per article)
+        title = f"Tài liệu kiểm chứng – {UNIT_LABELS[unit.kind]}: {unit.name} – {vn_date(start)}–{vn_date(end)}"
+        xlsx = io.BytesIO()
+        result = write_xlsx(
+            session, f, xlsx, fixed_time=stamp, title=title, articles=articles,
+            extra_columns=[("Bản lưu (trong tệp ZIP)", 40,
+                            lambda a: "; ".join(p["path"] for p in paths_of.get(a.id, [])))],
+        )
+        tally = result.tally
+        small = {"index.xlsx": xlsx.getvalue(), "index.html": _index_html(
+            unit, start, end, reviewed_only, tally, articles, paths_of, stamp)}
+
+        # 3. the manifest: every other file
+        digests[WARC_NAME] = _file_sha256(warc_path)
+        for name, data in small.items():
+            digests[name] = hashlib.sha256(data).hexdigest()
+        manifest = "".join(f"{digests[p]}  {p}\n" for p in sorted(digests)).encode("utf-8")
+        small[MANIFEST_NAME] = manifest
+        names = sorted(set(digests) | {MANIFEST_NAME})
+
+        # 4. the ZIP, entries in sorted order; snapshot bodies streamed again
+        def entries() -> Iterator[tuple[str, Any]]:
+            # one body per snapshot file, fetched in file-name order = ZIP entry order
+            unique = sorted((c for c in captures if first_of_path[snapshot_path(c.article_id, c.content_sha256)] == c.id),
+                            key=lambda c: snapshot_path(c.article_id, c.content_sha256))
+            bodies = _bodies(session, unique)
+            for name in names:
+                if name == WARC_NAME:
+                    yield name, warc_path
+                elif name in small:
+                    yield name, small[name]
+                else:
+                    c, body = next(bodies)
+                    assert snapshot_path(c.article_id, c.content_sha256) == name
+                    yield name, body
+
+        if hasattr(out, "write"):
+            _write_zip(out, entries(), stamp)
+        else:
+            with open(out, "wb") as fh:
+                _write_zip(fh, entries(), stamp)
+    return EvidenceResult(articles=len(articles), captures=len(captures), files=names, tally=tally)
+
+
+def _index_html(unit: Unit, start: dt.date, end: dt.date, reviewed_only: bool, tally: Tally, articles: list,
+                paths_of: dict[int, list[dict[str, str]]], stamp: dt.datetime) -> bytes:
     rows = []
     for a in articles:
         rows.append({
@@ -239,7 +312,7 @@ def build_evidence_zip(
             "negative": a.sentiment == "negative", "duplicate_of": a.duplicate_of_id,
             "snapshots": paths_of.get(a.id, []),
         })
-    files["index.html"] = _render_html(
+    return _render_html(
         unit=unit, unit_label=UNIT_LABELS[unit.kind], start=vn_date(start), end=vn_date(end),
         period=f"{vn_date(start)}–{vn_date(end)}", reviewed_only=reviewed_only, tally=tally, articles=rows,
         by_theme=[(theme_label(t), n) for t, n in sorted(tally.by_theme.items(), key=lambda kv: (-kv[1], kv[0]))],
@@ -247,24 +320,28 @@ def build_evidence_zip(
         by_kind=[(kind_label(k), tally.by_kind.get(k, 0)) for k in OUTLET_KINDS],
         warc_name=WARC_NAME, stamp=stamp.strftime("%d/%m/%Y %H:%M"),
     )
-    manifest = "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files))
-    files[MANIFEST_NAME] = manifest.encode("utf-8")
-
-    data = _zip(files, stamp)
-    if hasattr(out, "write"):
-        out.write(data)
-    else:
-        Path(out).write_bytes(data)
-    return EvidenceResult(articles=len(articles), captures=len(captures), files=sorted(files), tally=tally)
 
 
-def _zip(files: dict[str, bytes], stamp: dt.datetime) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in sorted(files):
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_zip(fh: IO[bytes], entries: Iterable[tuple[str, Any]], stamp: dt.datetime) -> None:
+    """Entries (name, bytes or a file path) with one fixed timestamp and mode: reproducible."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for name, content in entries:
             zi = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             # WARC and XLSX are compressed already
             zi.compress_type = zipfile.ZIP_STORED if name.endswith((".gz", ".xlsx")) else zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            zf.writestr(zi, files[name])
-    return buf.getvalue()
+            if isinstance(content, Path):
+                zi.file_size = content.stat().st_size
+                with open(content, "rb") as src, zf.open(zi, "w", force_zip64=zi.file_size > 2**31) as dst:
+                    for block in iter(lambda: src.read(1 << 20), b""):
+                        dst.write(block)
+            else:
+                zf.writestr(zi, content)

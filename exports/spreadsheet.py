@@ -99,6 +99,21 @@ def describe_filter(f) -> list[tuple[str, str]]:
     return out
 
 
+def suggested_filename(f, fmt: str) -> str:
+    """A download name for an export of filter ``f``: ``bai-viet-cchc_2025-01-01_2025-12-31_ha-noi.xlsx``."""
+    import re
+
+    from storage.search import fold
+
+    parts = ["bai-viet-cchc"]
+    if f.date_from or f.date_to:
+        parts.append(f"{f.date_from or ''}_{f.date_to or ''}".strip("_"))
+    for value in (f.province, f.ministry, f.theme, f.sentiment, f.outlet_kind):
+        if value:
+            parts.append(re.sub(r"[^a-z0-9]+", "-", fold(value)).strip("-"))
+    return "_".join(p for p in parts if p) + f".{fmt}"
+
+
 # --------------------------------------------------------------------------- CSV / JSONL
 def write_csv(session: Session, f, target: PathOrFile) -> ExportResult:
     """CSV in UTF-8 with a BOM (Excel then reads Vietnamese correctly); dates ``YYYY-MM-DD HH:MM``."""

@@ -38,8 +38,12 @@ SHINGLE = 5
 THRESHOLD = 0.7
 _SEED = 1
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SCHEME = "affine32"
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)  # permutations computed once
+try:  # datasketch >= 2.0 names its hashing scheme; stored signatures depend on it
+    _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")  # permutations computed once
+    _EXTRA = {"scheme": "affine32"}
+except TypeError:  # pragma: no cover - datasketch 1.x
+    _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    _EXTRA = {}
 
 
 def _fold_table() -> dict[int, str]:
@@ -78,7 +82,7 @@ def signature(text: str, *, folded: bool = False) -> Optional[np.ndarray]:
     sh = shingles(text, folded=folded)
     if not sh:
         return None
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, scheme=_SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, **_EXTRA)
     mh.update_batch(sh)
     return mh.hashvalues.astype(np.uint32)
 

@@ -138,7 +138,10 @@ class Article(Base):
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_articles_published_id", "published", "id"),)
+    __table_args__ = (
+        Index("ix_articles_published_id", "published", "id"),
+        Index("ix_articles_url", "url"),  # the address it was first found at: redirects, known URLs
+    )
 
 
 class MinhashBand(Base):

@@ -106,3 +106,37 @@ def test_cli_with_two_workers(sqlite_url, capsys):
     assert main(["annotate", "--db", sqlite_url, "--no-progress"]) == 0
     assert "Không có bài nào" in capsys.readouterr().out
     assert main(["annotate", "--db", sqlite_url, "--batch-size", "0"]) == 2
+
+
+def test_train_from_reviewed_labels(sqlite_url, tmp_path, monkeypatch, capsys):
+    """Reviewers' labels are training data: without a corpus they are used alone (when enough)."""
+    from pathlib import Path
+
+    from classifier.pipeline import Classifier
+    from storage.db import get_engine
+    from storage.labels import apply_review
+    from storage.models import Article
+
+    monkeypatch.delenv("REFORMWATCH_CORPUS", raising=False)
+    out = tmp_path / "model"
+    # no corpus, no reviews: a usage error, not a traceback
+    assert main(["train", "--db", sqlite_url, "--output", str(out), "--folds", "0"]) == 2
+    assert "no corpus given" in capsys.readouterr().err
+
+    demo = json.loads((Path(__file__).resolve().parents[1] / "crawler/demo/data/articles.json").read_text())
+    with Session(get_engine(sqlite_url)) as s:
+        for i, d in enumerate(demo):
+            a = Article(url=f"https://demo.vn/{i}", canonical_url=f"https://demo.vn/{i}", title=d["title"],
+                        text="\n".join([d["title"], d.get("lead", "")] + d["paragraphs"]))
+            s.add(a)
+            s.flush()
+            apply_review(s, a, reviewer="tester", labels={"relevant": d["relevant"], "themes": d.get("themes") or [],
+                                                          "sentiment": d["sentiment"]})
+        s.commit()
+    assert main(["train", "--db", sqlite_url, "--output", str(out), "--folds", "0"]) == 0
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["sizes"]["from_reviews"] == len(demo) and meta["sizes"]["from_corpus"] == 0
+    clf = Classifier.load(out, localities=False)
+    assert clf.version == meta["model_version"] != json.loads((MODEL_DIR / "metadata.json").read_text())["model_version"]
+    rec = clf.classify([{"id": 1, "text": demo[0]["title"] + "\n" + demo[0]["lead"]}])[0]
+    assert rec["relevant"] == demo[0]["relevant"]

@@ -171,3 +171,20 @@ def test_lexicon_and_baseline():
     out = lexicon_baseline(doc.raw, lex)
     assert out["relevant"] and "procedures" in out["themes"] and out["sentiment"] == "negative"
     assert lexicon_baseline(prepare("Bóng đá", "Trận đấu kết thúc.").raw, lex)["relevant"] is False
+
+
+@pytest.mark.slow
+def test_full_cross_validation_beats_baseline(shared_dir):
+    """5-fold CV on the whole corpus (~40 s): floors, and the models beat the keyword baseline."""
+    from classifier.evaluation import baseline_predict, cross_val_predict, prepare_examples, score
+
+    ex = load_corpus(shared_dir / "corpus")
+    docs = prepare_examples(ex)
+    m = score(ex, cross_val_predict(ex, docs, Settings(), folds=5))
+    b = score(ex, baseline_predict(docs))
+    assert m.relevance["f1"] >= 0.83 and m.relevance["fpr"] <= 0.025
+    assert m.themes_micro >= 0.75 and m.sentiment_macro >= 0.70
+    assert m.relevance["f1"] > b.relevance["f1"] and m.relevance["fpr"] <= b.relevance["fpr"]
+    assert m.themes_micro > b.themes_micro and m.themes_macro > b.themes_macro
+    assert all(m.themes[c][2] > b.themes[c][2] for c in THEMES)
+    assert m.sentiment_macro > b.sentiment_macro

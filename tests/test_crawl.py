@@ -217,6 +217,9 @@ def test_second_crawl_fetches_only_the_changed_article(scenario):
     assert sum(c["updated"] for c in second["sources"].values()) == 1
     assert sum(c["new"] for c in second["sources"].values()) == 0
     assert sum(c["skipped"] for c in second["sources"].values()) >= len(site.article_urls()) - 1
+    # listings stop at the first page whose links are all stored
+    listing_pages = lambda log: [p for p in _paths(log) if "/page/" in p or "trang=" in p]  # noqa: E731
+    assert len(listing_pages(scenario.log2)) < len(listing_pages(scenario.log1))
 
 
 def test_changed_text_keeps_both_versions_and_nothing_is_lost(scenario):

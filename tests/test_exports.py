@@ -143,3 +143,13 @@ def test_bad_input(sqlite_url, tmp_path, capsys):
     assert main(["export", "-o", str(out), "--from", "2025-1-1", "--db", sqlite_url]) == 2
     assert main(["export", "-o", str(tmp_path / "missing" / "x.csv"), "--db", sqlite_url]) == 2
     assert not out.exists()
+
+
+def test_suggested_filename():
+    from exports.spreadsheet import suggested_filename
+    from storage.queries import ArticleFilter
+
+    f = ArticleFilter(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31), province="Đắk Lắk",
+                      sentiment="negative")
+    assert suggested_filename(f, "xlsx") == "bai-viet-cchc_2025-01-01_2025-12-31_dak-lak_negative.xlsx"
+    assert suggested_filename(ArticleFilter(), "csv") == "bai-viet-cchc.csv"

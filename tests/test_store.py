@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.articles import ArticleStore
-from storage.models import Article, ArticleVersion, CrawlRun, CrawlSourceStat, FetchError, Outlet, Snapshot
+from storage.models import Article, ArticleVersion, CrawlRun, CrawlSourceStat, Outlet, Snapshot
 from storage import runs
 
 UTC = dt.timezone.utc

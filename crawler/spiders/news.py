@@ -301,11 +301,21 @@ class NewsSpider(scrapy.Spider):
         except discovery.DiscoveryError as exc:
             self.record_error(outlet.id, response.url, "listing", str(exc), response.status)
             return
+        known = self.known.get(outlet.id, {})
+        all_known = bool(page.entries)
         for entry in page.entries:
             req = self.article_request(outlet, entry, "listing")
             if req is not None:
                 yield req
+            try:
+                all_known = all_known and canonicalize(entry.url) in known
+            except ValueError:
+                all_known = False
         if page.next_url is None:
+            return
+        if all_known and self.settings.getbool("LISTING_STOP_AT_KNOWN", True):
+            # incremental: every link here is stored already, older pages hold older news
+            self.crawler.stats.inc_value("reformwatch/listing_stopped_at_known")
             return
         if self.since is not None and page.newest is not None and page.newest < self.since:
             self.crawler.stats.inc_value("reformwatch/listing_stopped_by_since")

@@ -124,6 +124,16 @@ def _rows(args) -> tuple[list[dict[str, Any]], list[str]]:
 
 def run(args) -> int:
     rows, keys = _rows(args)
+    try:
+        _print(args, rows, keys)
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _print(args, rows: list[dict[str, Any]], keys: list[str]) -> None:
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1, default=str)
         print()
@@ -138,7 +148,6 @@ def run(args) -> int:
         msg = (f"Mọi đơn vị đều có tin trong kỳ {args.start} – {args.end}." if args.uncovered
                else f"Không có {what} được đưa tin về CCHC trong kỳ {args.start} – {args.end}.")
         print(msg, file=sys.stderr)
-    return 0
 
 
 def render_table(rows: list[dict[str, Any]], keys: list[str]) -> str:
