@@ -24,6 +24,7 @@ below, which handle the known failure modes of distributed Scrapy:
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any, AsyncIterator, Iterable, Optional
 
@@ -98,6 +99,39 @@ return n
 """
 
 
+def _setting_int(settings, name: str, default: int) -> int:
+    """A setting that crawler/settings.py may not declare (then its env variable, then default)."""
+    value = settings.get(name)
+    if value is None:
+        value = os.environ.get(name, default)
+    return int(float(value))
+
+
+def _is_database_error(error: BaseException) -> bool:
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover - SQLAlchemy is a dependency
+        return False
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, SQLAlchemyError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+# A crawl round begins when a worker opens on an empty frontier. KEYS[1] queue, KEYS[2]
+# in-flight, KEYS[3] round guard, KEYS[4..] seen-set buckets; ARGV[1] guard seconds.
+# Returns 1 when this worker opened a new round (and emptied the seen-set), 0 when it joined one.
+_ROUND_LUA = """
+if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', tonumber(ARGV[1])) == false then return 0 end
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+"""
+
+
 class LeaseBook:
     """The leases this worker holds, renewed while it lives, acknowledged once durable.
 
@@ -118,6 +152,7 @@ class LeaseBook:
         self.deferred: set[bytes] = set()
         self.deferred_since: Optional[float] = None
         self.store = None
+        self.queue: Optional["LeasedPriorityQueue"] = None
         self._renew = server.register_script(_RENEW_LUA)
         self._release = server.register_script(_RELEASE_LUA)
 
@@ -215,6 +250,7 @@ class LeasedPriorityQueue(PriorityQueue):
         self.lease_ms = max(int(float(settings.get("REFORMWATCH_LEASE_SECONDS", 120)) * 1000), 1000)
         self._pop = server.register_script(_POP_LUA)
         self.book = LeaseBook(server, self.key, self.inflight_key, self.lease_ms)
+        self.book.queue = self
         setattr(spider, LEASE_BOOK_ATTR, self.book)
 
     def __len__(self) -> int:
@@ -310,6 +346,7 @@ class LeaseSpiderMiddleware:
         self._loop = None
         self._flush_loop = None
         self.flush_seconds = max(crawler.settings.getfloat("STORE_BATCH_SECONDS", 2.0), 0.2)
+        self.store_retries = _setting_int(crawler.settings, "REFORMWATCH_STORE_RETRIES", 2)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -354,9 +391,34 @@ class LeaseSpiderMiddleware:
                 loop.stop()
 
     # -- acknowledgements -------------------------------------------------------------------
-    def _item_done(self, item=None, response=None, spider=None, **_):
-        if response is not None:
-            ack(response.request, spider or self.crawler.spider)
+    def _item_done(self, item=None, response=None, spider=None, exception=None, failure=None, **_):
+        if response is None:
+            return
+        spider = spider or self.crawler.spider
+        error = exception if exception is not None else getattr(failure, "value", None)
+        if error is not None and _is_database_error(error) and self._store_again(response.request, spider):
+            return
+        ack(response.request, spider)
+
+    def _store_again(self, request: Optional[Request], spider) -> bool:
+        """Give a page whose storing failed on a database error back to the queue (fetched
+        again by any worker) instead of acknowledging it, at most ``REFORMWATCH_STORE_RETRIES``
+        times: the error is transient (a unique-key race with a peer, a dropped connection)
+        and the pipeline has rolled back its batch."""
+        book = getattr(spider, LEASE_BOOK_ATTR, None)
+        if request is None or book is None or book.queue is None or LEASE_META not in request.meta:
+            return False
+        tries = int(request.meta.get("rw_store_retries", 0))
+        if tries >= self.store_retries:
+            return False
+        again = request.replace(dont_filter=True)
+        again.meta["rw_store_retries"] = tries + 1
+        request.meta.pop(LEASE_META, None)
+        book.queue.push(again)  # re-queues it and drops the old lease in one step
+        self.crawler.stats.inc_value("distributed/store_retries")
+        log.warning("storing %s failed on a database error: queued again (%d/%d)", request.url, tries + 1,
+                    self.store_retries)
+        return True
 
     @staticmethod
     def _is_item(obj: Any) -> bool:
@@ -442,6 +504,7 @@ class BoundedDupeFilter(RFPDupeFilter):
     def __init__(self, server, key, debug=False, ttl: int = 6 * 3600):
         super().__init__(server, key, debug)
         self.ttl = max(int(ttl), 1)
+        self.opened_round: Optional[bool] = None
         self._seen = server.register_script(_SEEN_LUA)
 
     @classmethod
@@ -450,8 +513,31 @@ class BoundedDupeFilter(RFPDupeFilter):
 
         settings = spider.settings
         key = settings.get("SCHEDULER_DUPEFILTER_KEY", "%(spider)s:dupefilter") % {"spider": spider.name}
-        return cls(get_redis_from_settings(settings), key=key, debug=settings.getbool("DUPEFILTER_DEBUG"),
-                   ttl=settings.getint("REFORMWATCH_SEEN_TTL", 6 * 3600))
+        df = cls(get_redis_from_settings(settings), key=key, debug=settings.getbool("DUPEFILTER_DEBUG"),
+                 ttl=settings.getint("REFORMWATCH_SEEN_TTL", 6 * 3600))
+        if not getattr(spider, "_rw_round_checked", False):
+            spider._rw_round_checked = True
+            queue_key = settings.get("SCHEDULER_QUEUE_KEY", "%(spider)s:requests") % {"spider": spider.name}
+            guard = _setting_int(settings, "REFORMWATCH_ROUND_GUARD_SECONDS", 10)
+            df.opened_round = df.begin_round(queue_key, guard)
+        return df
+
+    def begin_round(self, queue_key: str, guard_seconds: int) -> bool:
+        """Start a new crawl round when the shared frontier is empty: forget the seen-set.
+
+        The seen-set deduplicates *within* a round (a feed, sitemap or listing page fetched
+        once for all workers; an article scheduled once). A scheduled crawl an hour later must
+        fetch the feeds and sitemaps again, so the first worker to open on an empty frontier
+        (no queued request, no lease) empties it; workers opening within ``guard_seconds``
+        after it, or while the frontier has work, join the round. Stored articles are skipped
+        across rounds by the database (the spider's known URLs), not by Redis.
+        """
+        cur, prev = self._keys()
+        opened = int(self.server.eval(_ROUND_LUA, 4, queue_key, f"{queue_key}:inflight", f"{self.key}:round",
+                                      cur, prev, max(int(guard_seconds), 1)))
+        if opened:
+            log.info("new crawl round: the shared seen-set %s was emptied", self.key)
+        return bool(opened)
 
     def _keys(self, now: Optional[float] = None) -> tuple[str, str]:
         bucket = int((now if now is not None else time.time()) // self.ttl)

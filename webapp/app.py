@@ -46,7 +46,7 @@ from storage.models import (
 )
 from storage.queries import ArticleFilter, FilterError, filtered_articles, summarize
 from storage.users import authenticate, role_at_least
-from webapp import labels_vi, places
+from webapp import downloads, labels_vi, places
 from webapp.filters import BadFilter, filter_params, parse_filter, query_string
 from webapp.render import decode_snapshot, sanitize_html, text_segments, theme_terms
 from webapp.security import (
@@ -110,6 +110,10 @@ def fmt_pct(value: Optional[float]) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "%"
 
 
+def fmt_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
 def http_url(value: Optional[str]) -> Optional[str]:
     """``value`` when it is an http(s) URL, else None (a stored URL is untrusted: no javascript:)."""
     if value and value.strip().lower().startswith(("http://", "https://")):
@@ -118,9 +122,11 @@ def http_url(value: Optional[str]) -> Optional[str]:
 
 
 class ReviewApp:
-    def __init__(self, db_url: Optional[str], *, rate_limiter: Optional[LoginRateLimiter] = None) -> None:
+    def __init__(self, db_url: Optional[str], *, rate_limiter: Optional[LoginRateLimiter] = None,
+                 max_exports: Optional[int] = None) -> None:
         self.sessions = session_factory(db_url)
         self.limiter = rate_limiter or LoginRateLimiter()
+        self.export_slots = downloads.ExportSlots(max_exports)
         self.work_mem = os.environ.get(WORK_MEM_ENV, "64MB")
         if self.work_mem and not re.fullmatch(r"\d+(kB|MB|GB)", self.work_mem):
             raise ValueError(f"${WORK_MEM_ENV}={self.work_mem!r}: expected a size such as 64MB")
@@ -172,6 +178,31 @@ class ReviewApp:
                 with self.db() as session:
                     self.check_user(session, request, needed)
                     return fn(request, session)
+
+            return await run_in_threadpool(run)
+
+        return endpoint
+
+    def download(self, needed: str, fn: Callable[..., Any]):
+        """A GET download: ``fn(request, session)`` builds a ``downloads.Download`` (or returns an
+        error page) in the thread pool; the file is sent after the session is closed, then removed."""
+
+        async def endpoint(request: Request) -> Response:
+            def run() -> Response:
+                with self.db() as session:
+                    self.check_user(session, request, needed)
+                    if not self.export_slots.acquire():
+                        response = self.render(request, "error.html", {
+                            "title": "Máy chủ đang bận",
+                            "messages": ["Máy chủ đang tạo các tệp xuất khác. Hãy thử lại sau ít phút."]},
+                            status_code=503)
+                        response.headers["Retry-After"] = "30"
+                        return response
+                    try:
+                        result = fn(request, session)
+                    finally:
+                        self.export_slots.release()
+                return result.response() if isinstance(result, downloads.Download) else result
 
             return await run_in_threadpool(run)
 
@@ -427,7 +458,130 @@ class ReviewApp:
         except BadFilter as exc:
             return self.render(request, "error.html", {"title": "Tham số không hợp lệ", "messages": exc.messages},
                                status_code=400)
-        return self.render(request, "dashboard.html", dashboard.build(session, **params))
+        context = dashboard.build(session, **params)
+        context.update(self._export_choices(params))
+        return self.render(request, "dashboard.html", context)
+
+    # ------------------------------------------------------------------ downloads
+    def _export_choices(self, params: dict[str, Any]) -> dict[str, Any]:
+        from exports.bulletin import pdf_engine
+
+        return {"unit_provinces": places.province_names(params["division"]),
+                "unit_ministries": places.ministry_names(params["division"] == "current"),
+                "week": downloads.iso_week(params["end"]), "pdf_available": pdf_engine() is not None}
+
+    def _bad_request(self, request: Request, title: str, messages: list[str], back: str) -> Response:
+        return self.render(request, "error.html", {"title": title, "messages": messages, "back": back},
+                           status_code=400)
+
+    def export_articles(self, request: Request, session: Session) -> Any:
+        """The article list's current filters as CSV, XLSX or JSONL."""
+        from exports.spreadsheet import suggested_filename, write_csv, write_jsonl, write_xlsx
+
+        back = "/articles?" + urlencode({k: v for k, v in request.query_params.items() if k != "format"})
+        fmt = (request.query_params.get("format") or "").strip().lower()
+        if fmt not in downloads.FORMATS:
+            return self._bad_request(request, "Không xuất được tệp", [
+                f"Định dạng: “{fmt[:20]}” không hợp lệ (csv, xlsx hoặc jsonl)"], back)
+        try:
+            f, _sort = parse_filter(request.query_params)
+        except BadFilter as exc:
+            return self._bad_request(request, "Bộ lọc không hợp lệ", exc.messages, back)
+        writer = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}[fmt]
+        path = downloads.temp_path("." + fmt)
+        try:
+            result = writer(session, f, path)
+        except BaseException:
+            downloads.remove(path)
+            raise
+        log.info("export %s: %d articles for %s", fmt, result.rows, self.current_user(request).get("name"))
+        notice = "Không có bài viết nào khớp bộ lọc: tệp chỉ có dòng tiêu đề." if result.empty else None
+        return downloads.Download(path, suggested_filename(f, fmt), downloads.FORMATS[fmt], path,
+                                  rows=result.rows, notice=notice)
+
+    def evidence(self, request: Request, session: Session) -> Any:
+        """The evidence ZIP of one province or ministry for the dashboard's period."""
+        import unicodedata
+
+        from exports.evidence import Unit, build_evidence_zip
+        from storage.coverage import UnknownName, resolve_ministry, resolve_province
+        from webapp import dashboard
+
+        q = request.query_params
+        back = "/dashboard?" + urlencode({k: q[k] for k in ("start", "end", "division", "theme") if q.get(k)})
+        title = "Không tạo được hồ sơ minh chứng"
+        try:
+            params = dashboard.parse_params(q)
+        except BadFilter as exc:
+            return self._bad_request(request, title, exc.messages, back)
+        kind = (q.get("kind") or "province").strip()
+        if kind not in ("province", "ministry"):
+            return self._bad_request(request, title, [f"Loại đơn vị: “{kind[:20]}” không hợp lệ (province hoặc ministry)"], back)
+        label = "Tỉnh/thành" if kind == "province" else "Bộ/ngành"
+        raw = unicodedata.normalize("NFC", (q.get("name") or "").strip())[:200]
+        if not raw:
+            return self._bad_request(request, title, [f"{label}: hãy chọn một {label.lower()}."], back)
+        try:
+            name = (resolve_province(raw, params["division"]) if kind == "province"
+                    else resolve_ministry(raw, params["division"]))
+        except UnknownName as exc:
+            hint = f" Có phải: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+            return self._bad_request(request, title, [f"{label}: không có “{raw}” trong danh mục.{hint}"], back)
+        reviewed_only = q.get("reviewed") in ("1", "on", "true")
+        start, end = params["start"], params["end"]
+        path = downloads.temp_path(".zip")
+        try:
+            result = build_evidence_zip(session, Unit(kind, name, params["division"]), start, end, path,
+                                        reviewed_only=reviewed_only)
+        except BaseException:
+            downloads.remove(path)
+            raise
+        log.info("evidence %s %r %s..%s: %d articles", kind, name, start, end, result.articles)
+        notice = (f"Không có bài viết nào về {name} từ {fmt_date(start)} đến {fmt_date(end)}: "
+                  "tệp ZIP chỉ có trang mục lục.") if result.empty else None
+        filename = f"Hồ sơ minh chứng CCHC - {name} - {start.isoformat()}_{end.isoformat()}.zip"
+        return downloads.Download(path, filename, downloads.ZIP_TYPE, path, rows=result.articles, notice=notice)
+
+    def bulletin(self, request: Request, session: Session) -> Any:
+        """The weekly bulletin (an ISO week, or the dashboard's period): a ZIP of HTML + DOCX, or one of them."""
+        import tempfile
+
+        from exports.bulletin import build_bulletin, pdf_engine
+
+        q = request.query_params
+        back = "/dashboard?" + urlencode({k: q[k] for k in ("start", "end", "division", "theme") if q.get(k)})
+        title = "Không tạo được bản tin"
+        fmt = (q.get("format") or "zip").strip().lower()
+        if fmt not in downloads.BULLETIN_FORMATS:
+            return self._bad_request(request, title, [f"Định dạng: “{fmt[:20]}” không hợp lệ (zip, docx, html hoặc pdf)"], back)
+        try:
+            start, end = downloads.parse_period(q)
+        except BadFilter as exc:
+            return self._bad_request(request, title, exc.messages, back)
+        if fmt == "pdf" and pdf_engine() is None:
+            return self._bad_request(request, title, [
+                "Máy chủ chưa cài LibreOffice hoặc WeasyPrint nên chưa tạo được bản PDF: hãy tải bản DOCX hoặc HTML."], back)
+        outdir = Path(tempfile.mkdtemp(prefix="rw-bulletin-"))
+        try:
+            result = build_bulletin(session, start, end, outdir, pdf=(fmt == "pdf"))
+            if fmt == "pdf" and result.pdf is None:
+                downloads.remove(outdir)
+                return self._bad_request(request, title, ["Không tạo được bản PDF."] + result.messages, back)
+            stem = "Bản tin CCHC " + (downloads.iso_week(start) if downloads.is_iso_week(start, end)
+                                      else f"{start.isoformat()}_{end.isoformat()}")
+            if fmt == "zip":
+                path = outdir / "ban-tin.zip"
+                downloads.zip_files([result.html, result.docx], path)
+                media = downloads.ZIP_TYPE
+            else:
+                path = {"docx": result.docx, "html": result.html, "pdf": result.pdf}[fmt]
+                media = {"docx": downloads.DOCX_TYPE, "html": "text/html; charset=utf-8", "pdf": "application/pdf"}[fmt]
+        except BaseException:
+            downloads.remove(outdir)
+            raise
+        notice = (f"Không có tin CCHC nào từ {fmt_date(start)} đến {fmt_date(end)}: bản tin rỗng."
+                  if result.empty else None)
+        return downloads.Download(path, f"{stem}.{fmt}", media, outdir, rows=result.articles, notice=notice)
 
     # ------------------------------------------------------------------ source health
     def sources(self, request: Request, session: Session) -> Response:
@@ -437,13 +591,15 @@ class ReviewApp:
 
 
 def create_app(db_url: Optional[str] = None, *, secret_key: Optional[str] = None,
-               secure_cookies: Optional[bool] = None, rate_limiter: Optional[LoginRateLimiter] = None) -> Starlette:
+               secure_cookies: Optional[bool] = None, rate_limiter: Optional[LoginRateLimiter] = None,
+               max_exports: Optional[int] = None) -> Starlette:
     """The ASGI app on database ``db_url`` (None: $REFORMWATCH_DB or the default SQLite file).
 
     ``secure_cookies`` (default: $REFORMWATCH_SECURE_COOKIES == 1) sets the Secure flag on the
-    session cookie: turn it on when the app is served over https.
+    session cookie: turn it on when the app is served over https. ``max_exports`` (default:
+    $REFORMWATCH_MAX_EXPORTS or 2) caps the downloads built at once.
     """
-    app_ = ReviewApp(db_url, rate_limiter=rate_limiter)
+    app_ = ReviewApp(db_url, rate_limiter=rate_limiter, max_exports=max_exports)
     if secure_cookies is None:
         secure_cookies = os.environ.get(SECURE_ENV, "").lower() in ("1", "true", "yes")
 
@@ -468,12 +624,15 @@ def create_app(db_url: Optional[str] = None, *, secret_key: Optional[str] = None
         Route("/healthz", app_.healthz),
         Route("/", app_.home),
         Route("/articles", app_.page("viewer", app_.article_list)),
+        Route("/articles/export", app_.download("viewer", app_.export_articles)),
         Route("/articles/bulk-confirm", app_.action("reviewer", app_.bulk_confirm), methods=["POST"]),
         Route("/articles/{article_id:int}", app_.page("viewer", app_.article_view)),
         Route("/articles/{article_id:int}/review", app_.action("reviewer", app_.review), methods=["POST"]),
         Route("/articles/{article_id:int}/snapshot", app_.page("viewer", app_.snapshot)),
         Route("/audit", app_.page("admin", app_.audit)),
         Route("/dashboard", app_.page("viewer", app_.dashboard)),
+        Route("/dashboard/evidence", app_.download("viewer", app_.evidence)),
+        Route("/dashboard/bulletin", app_.download("viewer", app_.bulletin)),
         Route("/sources", app_.page("viewer", app_.sources)),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

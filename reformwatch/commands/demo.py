@@ -21,6 +21,7 @@ def register(sub) -> None:
     add_db_argument(p)
     p.add_argument("--with-faults", action="store_true",
                    help="also serve the broken pages of the test site (broken feed, 404/500, slow, huge, redirect loop…)")
+    p.add_argument("--port", type=int, default=8765, help="port of the demo site on 127.0.0.1 (default 8765; a free one if taken)")
     p.add_argument("--keep-serving", action="store_true", help="keep the demo site up after the run (Ctrl-C to stop)")
     p.set_defaults(func=_run, _parser=p)
 
@@ -41,7 +42,7 @@ def _run(args) -> int:
 
     db_url = demo_db_url(args.db)
     started = time.monotonic()
-    with DemoSite(faults=args.with_faults) as site:
+    with _start_site(DemoSite, args) as site:
         print(f"Trang demo đang phục vụ tại {site.base_url} (danh mục nguồn: {site.registry_path})")
         print(f"Cơ sở dữ liệu: {db_url}")
         summary = run_crawl(db_url=db_url, sources_path=site.registry_path,
@@ -52,6 +53,8 @@ def _run(args) -> int:
         annotated = _annotate(db_url)
         if annotated is not None:
             print(f"\nPhân loại: {annotated} bài được gán nhãn bởi mô hình.")
+        if annotated is not None:
+            _print_agreement(db_url, site.labels_by_url())
         _print_coverage(db_url)
         print(f"\nXong sau {time.monotonic() - started:.1f} giây. Xem và duyệt: reformwatch serve --db {db_url}")
         if args.keep_serving:
@@ -65,6 +68,17 @@ def _run(args) -> int:
     stored = sum(s.get("new", 0) + s.get("updated", 0) + s.get("unchanged", 0) + s.get("duplicates", 0)
                  for s in summary.get("sources", {}).values())
     return 0 if stored or not errors else 1
+
+
+def _start_site(DemoSite, args):
+    """The demo site on its usual port (so a second demo run is incremental), else on a free one."""
+    site = DemoSite(port=args.port, faults=args.with_faults)
+    try:
+        site.start()
+    except OSError:
+        site = DemoSite(port=0, faults=args.with_faults)
+        site.start()
+    return site
 
 
 def _print_crawl(summary: dict) -> None:
@@ -86,6 +100,30 @@ def _annotate(db_url: str):
     except ImportError:
         return None
     return annotate_pending(db_url=db_url, progress=sys.stderr.isatty())
+
+
+def _print_agreement(db_url: str, intended: dict) -> None:
+    """How the model's labels compare with the labels each demo article was written to have."""
+    from sqlalchemy import select
+
+    from storage.db import session_scope
+    from storage.models import Article
+
+    rel_ok = sent_ok = n = 0
+    tp = fp = fn = 0
+    with session_scope(db_url) as session:
+        for art in session.scalars(select(Article).where(Article.canonical_url.in_(list(intended)))):
+            want = intended[art.canonical_url]
+            n += 1
+            rel_ok += bool(art.relevant) == want["relevant"]
+            sent_ok += art.sentiment == want["sentiment"]
+            got, exp = set(art.themes or []), set(want["themes"])
+            tp, fp, fn = tp + len(got & exp), fp + len(got - exp), fn + len(exp - got)
+    if not n:
+        return
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    print(f"So với nhãn dự kiến của {n} bài mẫu: liên quan đúng {rel_ok / n:.0%}, "
+          f"chủ đề micro-F1 {f1:.2f}, sắc thái đúng {sent_ok / n:.0%}.")
 
 
 def _print_coverage(db_url: str) -> None:
