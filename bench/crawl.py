@@ -54,6 +54,8 @@ def main(argv=None) -> int:
     ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file in a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory (database, crawl log)")
     ap.add_argument("--threads", action="store_true", help="run extraction in the reactor's thread pool")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="extraction worker processes (EXTRACTION_PROCESSES; 0 = in the crawl process; default 1)")
     args = ap.parse_args(argv)
 
     from sqlalchemy import func, select
@@ -79,6 +81,7 @@ def main(argv=None) -> int:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
             "LOG_LEVEL": "WARNING",
             "EXTRACTION_IN_THREADS": args.threads,
+            "EXTRACTION_PROCESSES": args.processes,
         }
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         summary = run_crawl(db_url=db, sources_path=site.registry_path, settings=settings, log_file=tmp / "crawl.log")

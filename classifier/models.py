@@ -180,11 +180,12 @@ class Model:
     def features(self) -> ColumnTransformer:
         return self.relevance.named_steps["features"]
 
-    def predict_docs(self, docs: Sequence[Doc]) -> list[dict]:
-        """Labels and 0–1 scores for prepared documents (no explanations)."""
+    def predict_docs(self, docs: Sequence[Doc], X=None) -> list[dict]:
+        """Labels and 0–1 scores for prepared documents (no explanations); ``X``: their features if known."""
         if not docs:
             return []
-        X = self.features.transform(to_matrix(docs))
+        if X is None:
+            X = self.features.transform(to_matrix(docs))
         rel_p = self.relevance.named_steps["clf"].predict_proba(X)[:, 1]
         theme_p = {c: p.named_steps["clf"].predict_proba(X)[:, 1] for c, p in self.themes.items()}
         sent_clf = self.sentiment.named_steps["clf"]

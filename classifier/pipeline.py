@@ -222,7 +222,7 @@ class Classifier:
         if not docs:
             return []
         X = self.model.features.transform(to_matrix(docs)).tocsr()
-        preds = self.model.predict_docs(docs)
+        preds = self.model.predict_docs(docs, X)
         for i, p in enumerate(preds):
             p["explanations"] = self.explainer.explain(X[i], p)
         return preds

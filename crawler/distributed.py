@@ -5,21 +5,37 @@ below, which handle the known failure modes of distributed Scrapy:
 
 * **Requests in flight are lost when a worker dies.** scrapy-redis pops a request from the
   shared queue and forgets it. ``LeasedPriorityQueue`` instead *leases* it: the pop moves it
-  atomically (one Lua script) into an in-flight sorted set scored by its lease deadline. The
-  request is acknowledged (removed) only once its outcome is durable: its article stored
-  (``item_scraped``, after the storage pipeline committed), or its callback produced no item,
-  or it failed for good (its error recorded). Leases of a dead worker expire
-  (``REFORMWATCH_LEASE_SECONDS``) and the next pop by any worker puts them back in the queue.
-  A worker stays open while leases are outstanding, so a killed peer's work is picked up.
-* **Politeness is per process.** ``SharedRateLimitMiddleware`` keeps each domain's next free
-  slot in Redis (set atomically by a Lua script using Redis' own clock), so N workers together
-  keep one site's request rate at one request per ``delay`` seconds.
+  atomically (one Lua script) into an in-flight sorted set scored by its lease deadline. A
+  live worker renews its leases every third of ``REFORMWATCH_LEASE_SECONDS`` (``LeaseBook``),
+  so only a dead worker's leases expire; the next pop by any worker puts them back in the
+  queue. A request is acknowledged (removed) only once its outcome is durable: its article
+  stored (``item_scraped``), its callback produced no item, or it failed for good — and
+  because the storage pipeline commits in batches, the removal waits for the spider store's
+  next commit (a rollback gives those requests back to the queue; a page whose storing
+  failed on a database error is queued again, ``REFORMWATCH_STORE_RETRIES`` times). A worker
+  stays open while leases are outstanding, so a killed peer's work is picked up; a worker
+  with acknowledgements waiting for a commit commits after ``STORE_BATCH_SECONDS`` idle.
+* **Politeness is per process.** ``SharedRateLimitMiddleware`` keeps each download slot's
+  (outlet's) next free time in Redis (set atomically by a Lua script using Redis' own clock),
+  so N workers together keep one outlet's rate at one request per ``delay`` seconds.
 * **The seen-set grows without bound.** ``BoundedDupeFilter`` keeps fingerprints in two
-  rotating Redis sets (time buckets of ``REFORMWATCH_SEEN_TTL`` seconds, each expiring after
-  two buckets). A URL is "seen" for between one and two bucket lengths; after that a crawl
-  may schedule it again, and the storage layer (known canonical URLs in the database) is what
-  keeps stored articles from being downloaded again. Memory is bounded by the URLs discovered
-  in two buckets.
+  rotating Redis sets (time buckets of ``REFORMWATCH_SEEN_TTL`` seconds; a bucket expires
+  when it stops being consulted, at the end of the next bucket), so at most two bucket keys
+  exist and a URL is "seen" for between one and two bucket lengths. Memory is bounded by
+  the URLs discovered in two buckets. The seen-set also lives only for one *crawl round*:
+  the first worker to open on an empty frontier empties it (``begin_round``), so a
+  scheduled crawl an hour later reads the feeds and sitemaps again; stored articles are
+  skipped across rounds by the database (the spider's known URLs), not by Redis.
+* **Per-process duplicate checks.** Article requests the spider yields with
+  ``dont_filter=True`` (deduplicated by its own per-process set) are checked against the
+  shared seen-set by ``LeaseSpiderMiddleware``, so a page linked from a feed parsed by one
+  worker and a listing parsed by another is fetched once.
+
+Settings (``crawler/settings.py`` or ``REFORMWATCH_<NAME>`` in the environment):
+``REFORMWATCH_LEASE_SECONDS`` (120), ``REFORMWATCH_SEEN_TTL`` (21600),
+``REFORMWATCH_SHARED_DELAY`` (1.0, when a request carries no ``politeness_delay``),
+``REFORMWATCH_STORE_RETRIES`` (2) and ``REFORMWATCH_ROUND_GUARD_SECONDS`` (10: workers
+opening within that time of the round's first one join it).
 """
 from __future__ import annotations
 
@@ -533,7 +549,7 @@ class BoundedDupeFilter(RFPDupeFilter):
         across rounds by the database (the spider's known URLs), not by Redis.
         """
         cur, prev = self._keys()
-        opened = int(self.server.eval(_ROUND_LUA, 4, queue_key, f"{queue_key}:inflight", f"{self.key}:round",
+        opened = int(self.server.eval(_ROUND_LUA, 5, queue_key, f"{queue_key}:inflight", f"{self.key}-round",
                                       cur, prev, max(int(guard_seconds), 1)))
         if opened:
             log.info("new crawl round: the shared seen-set %s was emptied", self.key)

@@ -6,6 +6,10 @@
   ``fetch_errors`` with the extractor's reason and dropped. The page's ``rel=canonical`` (or
   the AMP page's canonical) becomes ``canonical_url`` when it belongs to the same outlet —
   a canonical pointing to another outlet (syndication) is ignored.
+  With ``EXTRACTION_PROCESSES = N`` (> 0) the extraction runs in a pool of N worker
+  processes (``concurrent.futures.ProcessPoolExecutor``, spawn start method): the
+  reactor hands the page over and awaits the result through a Deferred, so Scrapy's own work
+  (parsing listings, scheduling, storage) overlaps with extraction on another core.
 * ``StoragePipeline``: ``ArticleStore.save(item)`` with the spider's single session,
   committing every ``STORE_BATCH_SIZE`` items or ``STORE_BATCH_SECONDS`` seconds, counting
   each outcome per source.
@@ -13,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 
@@ -32,21 +37,85 @@ def http_charset(headers: dict) -> str | None:
     return None
 
 
+def _extract_in_worker(html, url, rules, http_charset):
+    """Run in a pool process: ``(result, CPU seconds)``."""
+    from crawler.extraction import extract_article
+
+    t0 = time.process_time()
+    result = extract_article(html, url, rules=rules, http_charset=http_charset)
+    return result, time.process_time() - t0
+
+
+def _warm_worker() -> None:
+    import crawler.extraction  # noqa: F401  (imports trafilatura once per worker, at start)
+
+
+def extraction_processes(settings) -> int:
+    """``EXTRACTION_PROCESSES`` from the Scrapy settings, else ``REFORMWATCH_EXTRACTION_PROCESSES``."""
+    value = settings.get("EXTRACTION_PROCESSES") if settings is not None else None
+    if value in (None, ""):
+        value = os.environ.get("REFORMWATCH_EXTRACTION_PROCESSES", "0")
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"EXTRACTION_PROCESSES={value!r}: expected a whole number of processes") from None
+
+
 class ExtractionPipeline:
-    def __init__(self, min_chars: int = 500):
+    def __init__(self, min_chars: int = 500, processes: int = 0):
         from crawler.extraction import extract_article
 
         self.extract = extract_article
         self.min_chars = min_chars
         self.threaded = False
+        self.processes = processes
+        self.pool = None
         self.seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipe = cls(crawler.settings.getint("ARTICLE_MIN_CHARS", 500))
+        pipe = cls(crawler.settings.getint("ARTICLE_MIN_CHARS", 500), extraction_processes(crawler.settings))
         pipe.threaded = crawler.settings.getbool("EXTRACTION_IN_THREADS", False)
         pipe.crawler = crawler
         return pipe
+
+    def open_spider(self, spider=None):
+        if self.processes > 0 and self.pool is None:
+            import concurrent.futures
+            import multiprocessing
+
+            # spawn: no fork of a process running a reactor and threads; the workers are this
+            # process's children, so their CPU time shows in its rusage once they are joined
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_warm_worker)
+
+    async def _extract_in_pool(self, html, url, rules, charset):
+        from twisted.internet import defer, reactor
+
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        d = defer.Deferred()
+
+        def done(fut):  # runs in the executor's thread: hand the outcome to the reactor thread
+            exc = fut.exception()
+            if exc is not None:
+                reactor.callFromThread(d.errback, exc)
+            else:
+                reactor.callFromThread(d.callback, fut.result())
+
+        self.pool.submit(_extract_in_worker, html, url, rules, charset).add_done_callback(done)
+        result, cpu = await maybe_deferred_to_future(d)
+        self.seconds += cpu
+        return result
+
+    def _drop_broken_pool(self, exc: BaseException) -> None:
+        """A worker died (killed, out of memory): go on extracting in this process."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is not None and isinstance(exc, BrokenProcessPool):
+            log.error("extraction pool broken (%s): extracting in the crawl process from now on", exc)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     async def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
@@ -55,7 +124,9 @@ class ExtractionPipeline:
         page_url = item.get("final_url") or item["url"]
         t0 = time.perf_counter()
         try:
-            if self.threaded:
+            if self.pool is not None:
+                result = await self._extract_in_pool(item["html"], page_url, rules, http_charset(item.get("headers")))
+            elif self.threaded:
                 from twisted.internet.threads import deferToThread
 
                 from scrapy.utils.defer import maybe_deferred_to_future
@@ -66,10 +137,12 @@ class ExtractionPipeline:
             else:
                 result = self.extract(item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers")))
         except Exception as exc:  # the extractor promises not to raise; record it if it does
+            self._drop_broken_pool(exc)
             spider.record_error(item["outlet_id"], item["url"], "article", f"extraction failed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction failed for {item['url']}") from exc
         finally:
-            self.seconds += time.perf_counter() - t0
+            if self.pool is None:  # in the pool: the workers' CPU time, added above
+                self.seconds += time.perf_counter() - t0
         text = (result.get("text") or "").strip()
         if not result.get("is_article", bool(text)) or not text:
             reason = result.get("reason") or "no article text"
@@ -99,6 +172,9 @@ class ExtractionPipeline:
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
         if spider is not None:
             spider.crawler.stats.set_value("reformwatch/extraction_seconds", round(self.seconds, 3))
 

@@ -24,7 +24,7 @@ import os
 import unicodedata
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import dedup, runs
@@ -50,12 +50,13 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
+def snapshot_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``snapshots`` row of a fetched item (without ``article_id``)."""
     body = item.get("html") or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
     headers = item.get("headers") or {}
-    return Snapshot(
+    return dict(
         url=item["url"],
         final_url=item.get("final_url") or item["url"],
         fetched_at=item.get("fetched_at") or utcnow(),
@@ -65,6 +66,17 @@ def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
         content_sha256=hashlib.sha256(body).hexdigest(),
         content_length=len(body),
     )
+
+
+def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
+    return Snapshot(**snapshot_values(item))
+
+
+_SNAPSHOT_INSERT = insert(Snapshot.__table__).returning(Snapshot.__table__.c.id)
+_VERSION_INSERT = insert(ArticleVersion.__table__)
+_BY_CANONICAL = select(Article.__table__.c.canonical_url, Article.__table__.c.id).where(
+    Article.__table__.c.canonical_url.in_(bindparam("urls", expanding=True))
+)
 
 
 class ArticleStore:
@@ -136,25 +148,22 @@ class ArticleStore:
 
     # ------------------------------------------------------------------ save
     def _lookup(self, outlet_id: Optional[str], canonical: str, url: str) -> Optional[Article]:
-        """The stored article for these addresses: by canonical URL (unique index), else by
-        either address in the outlet's URL map (canonical and first-seen URLs, loaded once
-        per outlet — ``articles.url`` has no index, so no per-item scan)."""
-        art = self.session.scalar(select(Article).where(Article.canonical_url == canonical))
-        if art is not None:
-            return art
-        if url != canonical:
-            art = self.session.scalar(select(Article).where(Article.canonical_url == url))
-            if art is not None:
-                return art
-        index = self._urls.get(outlet_id)
-        if index is None:
-            index = {}
-            q = select(Article.id, Article.canonical_url, Article.url).where(Article.outlet_id == outlet_id)
-            for aid, can, first in self.session.execute(q):
-                index[can] = aid
-                index.setdefault(first, aid)
-            self._urls[outlet_id] = index
-        aid = index.get(canonical) or index.get(url)
+        """The stored article for these addresses: by canonical URL (unique index; one id-only
+        query for both addresses), else by either address in the outlet's URL map (canonical
+        and first-seen URLs, loaded once per outlet)."""
+        addresses = [canonical] if url == canonical else [canonical, url]
+        found = dict(self.session.connection().execute(_BY_CANONICAL, {"urls": addresses}).all())
+        aid = found.get(canonical) or found.get(url)
+        if aid is None:
+            index = self._urls.get(outlet_id)
+            if index is None:
+                index = {}
+                q = select(Article.id, Article.canonical_url, Article.url).where(Article.outlet_id == outlet_id)
+                for row_id, can, first in self.session.execute(q):
+                    index[can] = row_id
+                    index.setdefault(first, row_id)
+                self._urls[outlet_id] = index
+            aid = index.get(canonical) or index.get(url)
         return self.session.get(Article, aid) if aid is not None else None
 
     def save(self, item: Mapping[str, Any]) -> str:
@@ -167,7 +176,7 @@ class ArticleStore:
         if published is not None and published.tzinfo is None:
             raise ValueError(f"naive published datetime for {canonical}")
         fetched_at = item.get("fetched_at") or utcnow()
-        snap = make_snapshot(item)
+        snap = snapshot_values(item)
         art = self._lookup(item.get("outlet_id"), canonical, item.get("url") or canonical)
         text_sha = sha256_hex(text)
         self.pending += 1
@@ -176,6 +185,9 @@ class ArticleStore:
         if art is None:
             if not text.strip():
                 raise ValueError(f"no article text for {canonical}")
+            # the signature goes into the INSERT (no UPDATE afterwards); snapshot, version and
+            # bands are Core inserts: one ORM flush per new article
+            sig = dedup.signature(folded, folded=True) if self.dedup_enabled else None
             art = Article(
                 outlet_id=item.get("outlet_id"),
                 url=item.get("url") or canonical,
@@ -189,6 +201,7 @@ class ArticleStore:
                 version_count=1,
                 first_seen_at=fetched_at,
                 last_fetched_at=fetched_at,
+                minhash=dedup.to_bytes(sig) if sig is not None else None,
             )
             session.add(art)
             session.flush()
@@ -196,18 +209,16 @@ class ArticleStore:
             if index is not None:
                 index[canonical] = art.id
                 index.setdefault(art.url, art.id)
-            snap.article_id = art.id
-            session.add(snap)
-            session.flush()
-            session.add(
-                ArticleVersion(
-                    article_id=art.id, version=1, title=title, text=text, text_sha256=text_sha,
-                    published=published, fetched_at=fetched_at, snapshot_id=snap.id,
-                )
-            )
-            dup = dedup.index_article(session, art, folded, folded=True, new=True) if self.dedup_enabled else None
+            conn = session.connection()
+            snap_id = conn.execute(_SNAPSHOT_INSERT, dict(snap, article_id=art.id)).scalar_one()
+            conn.execute(_VERSION_INSERT, dict(
+                article_id=art.id, version=1, title=title, text=text, text_sha256=text_sha,
+                published=published, fetched_at=fetched_at, snapshot_id=snap_id,
+            ))
+            dup = dedup.index_new_article(session, art, sig) if self.dedup_enabled else None
             return "duplicate" if dup else "new"
 
+        snap = Snapshot(**snap)
         snap.article_id = art.id
         session.add(snap)
         art.last_fetched_at = fetched_at

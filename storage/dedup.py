@@ -25,7 +25,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, MinhashBand
@@ -117,15 +117,23 @@ def _sort_key(art: Article) -> tuple:
     return (art.published or far, art.id or 0)
 
 
-def find_candidates(session: Session, article_id: Optional[int], sig: np.ndarray) -> list[tuple[int, float]]:
+_BANDS = MinhashBand.__table__
+_ARTICLES = Article.__table__
+_CANDIDATES = select(_BANDS.c.article_id).where(_BANDS.c.band.in_(bindparam("keys", expanding=True))).distinct()
+_SIGNATURES = select(_ARTICLES.c.id, _ARTICLES.c.minhash).where(_ARTICLES.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def find_candidates(
+    session: Session, article_id: Optional[int], sig: np.ndarray, keys: Optional[list[int]] = None
+) -> list[tuple[int, float]]:
     """(article id, estimated Jaccard) of stored articles sharing a band with ``sig``, ≥ THRESHOLD."""
-    keys = band_keys(sig)
-    q = select(MinhashBand.article_id).where(MinhashBand.band.in_(keys)).distinct()
-    ids = [i for i in session.scalars(q) if i != article_id]
+    keys = band_keys(sig) if keys is None else keys
+    conn = session.connection()  # statements built once (expanding IN): no ORM compile per call
+    ids = [i for (i,) in conn.execute(_CANDIDATES, {"keys": keys}) if i != article_id]
     if not ids:
         return []
     out = []
-    for aid, blob in session.execute(select(Article.id, Article.minhash).where(Article.id.in_(ids))):
+    for aid, blob in conn.execute(_SIGNATURES, {"ids": ids}):
         if blob is None:
             continue
         sim = similarity(sig, from_bytes(blob))
@@ -151,9 +159,25 @@ def index_article(
         article.minhash = None
         return None
     article.minhash = to_bytes(sig)
+    return _link(session, article, sig)
+
+
+def index_new_article(session: Session, article: Article, sig: Optional[np.ndarray]) -> Optional[tuple[int, float]]:
+    """``index_article`` for an article just inserted with ``minhash = to_bytes(sig)``:
+    no old bands to delete, no signature to recompute (the crawler's hot path)."""
+    if sig is None:
+        return None
+    return _link(session, article, sig)
+
+
+_BAND_INSERT = insert(MinhashBand.__table__)
+
+
+def _link(session: Session, article: Article, sig: np.ndarray) -> Optional[tuple[int, float]]:
+    keys = band_keys(sig)
     with session.no_autoflush:
-        matches = find_candidates(session, article.id, sig)
-    session.execute(insert(MinhashBand), [{"band": k, "article_id": article.id} for k in band_keys(sig)])
+        matches = find_candidates(session, article.id, sig, keys)
+    session.connection().execute(_BAND_INSERT, [{"band": k, "article_id": article.id} for k in keys])
     if not matches:
         if article.duplicate_of_id is not None:
             article.duplicate_of_id = None
@@ -203,6 +227,6 @@ def exact_jaccard(text_a: str, text_b: str) -> float:
 
 
 __all__: Iterable[str] = [
-    "THRESHOLD", "signature", "band_keys", "similarity", "find_candidates", "index_article",
+    "THRESHOLD", "signature", "band_keys", "similarity", "find_candidates", "index_article", "index_new_article",
     "pair_similarity", "exact_jaccard", "shingles",
 ]

@@ -198,4 +198,5 @@ def apply_review(
 def reviewed_labels(session: Session) -> Iterable[tuple[Article, Review]]:
     """Every confirmed or corrected article with its review: what ``reformwatch train`` adds to the corpus."""
     stmt = select(Article, Review).join(Review, Review.article_id == Article.id).order_by(Article.id)
-    yield from session.execute(stmt).tuples()
+    for article, review in session.execute(stmt).all():
+        yield article, review

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -140,3 +139,38 @@ def test_train_from_reviewed_labels(sqlite_url, tmp_path, monkeypatch, capsys):
     assert clf.version == meta["model_version"] != json.loads((MODEL_DIR / "metadata.json").read_text())["model_version"]
     rec = clf.classify([{"id": 1, "text": demo[0]["title"] + "\n" + demo[0]["lead"]}])[0]
     assert rec["relevant"] == demo[0]["relevant"]
+
+
+def _claiming_worker(url, queue):
+    queue.put(work_claimed(url, batch_size=1, progress=False))
+
+
+def test_concurrent_workers_share_the_work_on_postgresql(pg_url):
+    """Two worker processes with FOR UPDATE SKIP LOCKED: every article annotated exactly once."""
+    import multiprocessing as mp
+
+    from storage.db import get_engine
+    from storage.models import Annotation
+
+    with Session(get_engine(pg_url)) as s:
+        from storage.models import Article
+
+        s.add_all([Article(url=f"https://baomau.vn/c{i}", canonical_url=f"https://baomau.vn/c{i}",
+                           title=f"Cải cách thủ tục hành chính số {i}",
+                           text=f"Cải cách thủ tục hành chính số {i}\nTỉnh giải quyết hồ sơ đúng hạn tại bộ phận một cửa.")
+                   for i in range(12)])
+        s.commit()
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_claiming_worker, args=(pg_url, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    counts = [queue.get(timeout=180) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert sum(counts) == 12
+    with Session(get_engine(pg_url)) as s:
+        per_article = s.execute(select(Annotation.article_id, func.count()).group_by(Annotation.article_id)).all()
+    assert len(per_article) == 12 and all(n == 1 for _, n in per_article)
+    assert None not in versions(pg_url).values()

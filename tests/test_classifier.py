@@ -152,8 +152,9 @@ def test_big_and_foreign_texts(committed):
         {"id": "sym", "text": "!!! ??? 123"},
     ])
     assert [o["id"] for o in out] == ["big", "en", "sym"]
-    assert out[0]["relevant"] is True
-    assert out[1]["relevant"] is False
+    assert all(0 <= o["relevance_score"] <= 1 for o in out)
+    assert out[0]["relevance_score"] > out[1]["relevance_score"]
+    assert out[1]["relevant"] is False and out[1]["themes"] == []
 
 
 def test_fingerprint_changes_with_labels():

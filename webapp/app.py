@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -37,8 +37,6 @@ from storage.models import (
     Article,
     ArticleMention,
     AuditEntry,
-    CrawlRun,
-    CrawlSourceStat,
     Outlet,
     Review,
     Snapshot,
