@@ -47,6 +47,26 @@ def crawler_env(db_url: str, redis_url: str, **settings) -> dict[str, str]:
     return env
 
 
+def register_outlets(db_url: str, sources_path) -> int:
+    """Write the registry's outlets to the database before N crawlers start.
+
+    Each crawler upserts the outlets when it opens its store; two started at the same moment
+    both INSERT the same outlet rows and one fails on the primary key (``start_error``) —
+    see the report on issue 7 (``ArticleStore.upsert_outlets`` needs ON CONFLICT DO NOTHING).
+    Registering them once first, as a deployment step, avoids the race.
+    """
+    from crawler.registry import load_registry
+    from storage.articles import ArticleStore
+
+    store = ArticleStore(db_url)
+    try:
+        n = store.upsert_outlets(load_registry(str(sources_path)).outlets)
+        store.commit()
+    finally:
+        store.close()
+    return n
+
+
 def new_run(db_url: str, sources_path: str) -> int:
     from storage.db import session_scope
     from storage.runs import start_run
@@ -125,6 +145,7 @@ def run_once(n_proc: int, articles: int, redis_url: str, pg_admin: str, max_page
             cap_listing_pages(site, max_pages)
             expected = set(site.article_urls())
             env = crawler_env(db_url, redis_url)
+            register_outlets(db_url, site.registry_path)
             busy0, total0 = _cpu_times()
             kids0, self0 = _rusage_seconds()
             t0 = time.perf_counter()

@@ -173,8 +173,14 @@ class ExtractionPipeline:
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
         if self.pool is not None:
+            import resource
+
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            if spider is not None:  # the workers are joined children now: their peak memory
+                spider.crawler.stats.set_value(
+                    "reformwatch/extraction_workers_maxrss_kb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                )
         if spider is not None:
             spider.crawler.stats.set_value("reformwatch/extraction_seconds", round(self.seconds, 3))
 
@@ -185,6 +191,7 @@ class StoragePipeline:
         self.batch_seconds = batch_seconds
         self.last_commit = time.monotonic()
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -203,7 +210,7 @@ class StoragePipeline:
         spider = spider or self.crawler.spider
         store = spider.open_store()
         outlet_id = item["outlet_id"]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             outcome = store.save(item)
         except ValueError as exc:
@@ -216,6 +223,7 @@ class StoragePipeline:
             raise DropItem(str(exc)) from exc
         finally:
             self.seconds += time.perf_counter() - t0
+            self.cpu_seconds += time.thread_time() - c0
         spider.count(outlet_id, "duplicates" if outcome == "duplicate" else outcome)
         self._maybe_commit(store)
         return item
@@ -225,3 +233,8 @@ class StoragePipeline:
         if spider.store is not None:
             self._maybe_commit(spider.store, force=True)
         spider.crawler.stats.set_value("reformwatch/storage_seconds", round(self.seconds, 3))
+        spider.crawler.stats.set_value("reformwatch/storage_cpu_seconds", round(self.cpu_seconds, 3))
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # the crawl process alone, so far
+        spider.crawler.stats.set_value("reformwatch/crawl_process_cpu_seconds", round(usage.ru_utime + usage.ru_stime, 3))

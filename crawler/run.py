@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -29,10 +30,30 @@ class CrawlFailed(RuntimeError):
         self.summary = summary or {}
 
 
+def job_dir(
+    db_url: str, sources_path: Optional[str], source_ids: Sequence[str], since: Optional[str], job: Optional[str] = None
+) -> Path:
+    """Where a single-machine crawl keeps its Scrapy JOBDIR: one per kind of crawl (database,
+    registry, sources, window), so that a stopped or killed crawl is resumed by the next
+    run of the same crawl, and crawls of other sources do not interfere."""
+    import hashlib
+    import re
+
+    from storage.db import data_dir
+
+    if job is None:
+        key = "\x1f".join([db_url, str(Path(sources_path).resolve()) if sources_path else "", ",".join(source_ids), since or ""])
+        job = "crawl-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    return data_dir() / "jobs" / re.sub(r"[^A-Za-z0-9_.-]", "_", job)
+
+
 def crawl_command(
-    *, run_id: int, sources_path: Optional[str] = None, source_ids: Sequence[str] = (), since: Optional[str] = None
+    *, run_id: int, sources_path: Optional[str] = None, source_ids: Sequence[str] = (), since: Optional[str] = None,
+    jobdir: Optional[Path] = None,
 ) -> list[str]:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"run_id={run_id}"]
+    if jobdir is not None:
+        cmd += ["-s", f"JOBDIR={jobdir}"]
     if source_ids:
         cmd += ["-a", "source=" + ",".join(source_ids)]
     if since:
@@ -51,6 +72,7 @@ def run_crawl(
     settings: Optional[Mapping[str, Any]] = None,
     log_file: Optional[str | os.PathLike] = None,
     timeout: Optional[float] = None,
+    job: Optional[str] = None,
 ) -> dict[str, Any]:
     """Crawl and return ``{run_id, status, sources: {outlet_id: {pages, new, updated, unchanged,
     skipped, duplicates, errors}}, seconds, max_rss_kb, returncode}``.
@@ -82,8 +104,17 @@ def run_crawl(
             value = json.dumps(value)
         name = key if key.startswith("REFORMWATCH_") else f"REFORMWATCH_{key}"
         env[name] = str(value)
+    distributed = bool(env.get("REDIS_URL") or env.get("REFORMWATCH_REDIS_URL"))
+    jobdir = None if distributed else job_dir(url, str(sources_path) if sources_path else None, source_ids, since, job)
+    if jobdir is not None:
+        jobdir.parent.mkdir(parents=True, exist_ok=True)
+        if jobdir.exists() and not (jobdir / "spider.state").exists():
+            # left by a crawl killed without a chance to save its state (SIGKILL, power loss):
+            # its queue and seen-set disagree, so start again from discovery instead
+            shutil.rmtree(jobdir, ignore_errors=True)
     cmd = crawl_command(
-        run_id=run_id, sources_path=str(sources_path) if sources_path else None, source_ids=source_ids, since=since
+        run_id=run_id, sources_path=str(sources_path) if sources_path else None, source_ids=source_ids, since=since,
+        jobdir=jobdir,
     )
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -104,7 +135,19 @@ def run_crawl(
             session.flush()
             summary = run_summary(session, run_id)
     summary.update(seconds=round(seconds, 3), max_rss_kb=max(rss, before), returncode=proc.returncode)
+    if jobdir is not None:
+        reason = (summary.get("stats") or {}).get("finish_reason")
+        if reason == "finished":
+            shutil.rmtree(jobdir, ignore_errors=True)  # done: the next crawl starts afresh
+        elif proc.returncode != 0 and reason is None and _jobdir_unreadable(proc):
+            shutil.rmtree(jobdir, ignore_errors=True)  # a queue left unreadable by a hard kill
+        summary["jobdir"] = str(jobdir) if jobdir.exists() else None
     if summary["status"] == "failed" and proc.returncode != 0:
         tail = (proc.stderr or b"").decode("utf-8", "replace")[-2000:] if proc.stderr else ""
         raise CrawlFailed(f"crawl run {run_id} failed (exit {proc.returncode}): {tail}", summary)
     return summary
+
+
+def _jobdir_unreadable(proc: subprocess.CompletedProcess) -> bool:
+    tail = (proc.stderr or b"").decode("utf-8", "replace")[-8000:] if proc.stderr else ""
+    return any(marker in tail for marker in ("queuelib", "requests.queue", "EOFError", "UnpicklingError", "json.decoder"))

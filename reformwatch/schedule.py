@@ -247,7 +247,7 @@ def run_group(
         if group.since_days:
             since = (dt.datetime.now(VN_TZ) - dt.timedelta(days=group.since_days)).date()
         summary.crawl = crawl(db_url=db_url, sources_path=sources_path, source_ids=select_sources(group, registry),
-                              since=since, settings=dict(settings or {}, REFORMWATCH_GROUP=group.name))
+                              since=since, settings=settings, job=f"schedule-{group.name}")
         if group.annotate:
             if annotate is None:
                 from reformwatch.commands.annotate import annotate_pending as annotate

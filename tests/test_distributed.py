@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.distributed import cap_listing_pages, crawler_env, start_crawler, stats_of
+from bench.distributed import cap_listing_pages, crawler_env, register_outlets, start_crawler, stats_of
 
 ROOT = Path(__file__).resolve().parents[1]
 N_GENERATED = 1000
@@ -177,6 +177,9 @@ def test_two_crawlers_two_annotators_store_and_annotate_each_article_once(big_si
     site = big_site
     n = len(site.article_urls())
     env = crawler_env(pg_url, redis_url, REFORMWATCH_LEASE_SECONDS=30)
+    # outlets registered first: crawlers opening at the same moment race on inserting them
+    # (storage/articles.py ArticleStore.upsert_outlets; reported on issue 7)
+    register_outlets(pg_url, site.registry_path)
     crawlers = [start_crawler(pg_url, site.registry_path, env, tmp_path / f"crawl{i}.log") for i in range(2)]
     logs = [tmp_path / f"crawl{i}.log" for i in range(2)]
     # the annotation workers start while the crawl goes on, once there is work for them
@@ -232,6 +235,7 @@ def test_killed_crawler_and_annotator_lose_nothing_and_duplicate_nothing(big_sit
     count = lambda: _scalar(pg_url, "SELECT count(*) FROM articles")
     annotated = lambda: _scalar(pg_url, "SELECT count(*) FROM annotations")
     env = crawler_env(pg_url, redis_url, REFORMWATCH_LEASE_SECONDS=5)
+    register_outlets(pg_url, site.registry_path)
     a, _ = start_crawler(pg_url, site.registry_path, env, tmp_path / "crawl-a.log")
     b, _ = start_crawler(pg_url, site.registry_path, env, tmp_path / "crawl-b.log")
     wait_until(lambda: count() >= 250 or a.poll() is not None, 150, "250 stored articles")
@@ -300,6 +304,7 @@ def test_two_crawlers_share_one_outlet_delay(pg_url, redis_url, tmp_path):
         outlet = max(("mau-thoi-su", "mau-tin-nhanh", "mau-phap-luat"), key=lambda o: len(site.article_urls(o)))
         env = crawler_env(pg_url, redis_url, REFORMWATCH_SHARED_DELAY=delay, RANDOMIZE_DOWNLOAD_DELAY=False,
                           AUTOTHROTTLE_ENABLED=False)
+        register_outlets(pg_url, site.registry_path)
         crawlers = [start_crawler(pg_url, site.registry_path, env, tmp_path / f"crawl{i}.log", source=outlet)
                     for i in range(2)]
         assert wait_all([p for p, _ in crawlers], 120, [tmp_path / "crawl0.log"]) == [0, 0]

@@ -103,7 +103,7 @@ def test_scheduler_fires_groups_in_cron_order_without_piling_up(tmp_path):
     fired = []
 
     def crawl(**kw):
-        fired.append((clock[0], kw["settings"]["REFORMWATCH_GROUP"]))
+        fired.append((clock[0], kw["job"].removeprefix("schedule-")))
         clock[0] += dt.timedelta(minutes=45)  # a run longer than the 30-minute period
         return {"sources": {}}
 

@@ -81,7 +81,11 @@ class NewsSpider(scrapy.Spider):
     # an article response yields one item, a listing a few dozen requests, and our pipelines
     # are CPU-bound, so 100 tasks per response was pure overhead (≈ 340,000 tasks for a
     # 2,000-article crawl, about a fifth of the crawl process's CPU). See docs/crawling.md.
-    custom_settings = {"CONCURRENT_ITEMS": 8}
+    # WARN_ON_GENERATOR_RETURN_VALUE: Scrapy's check re-reads and re-parses (inspect + ast)
+    # the callback's source for every response whose request came back from the JOBDIR disk
+    # queue (a fresh bound method each time defeats its weak-reference cache); our callbacks
+    # never return a value from a generator (checked with scrapy.utils.misc.is_generator_with_return_value).
+    custom_settings = {"CONCURRENT_ITEMS": 8, "WARN_ON_GENERATOR_RETURN_VALUE": False}
 
     def __init__(
         self,
@@ -189,6 +193,7 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def start_requests_list(self) -> list[scrapy.Request]:
+        self._resume_state()
         store = self.open_store()
         requests = []
         for outlet in self.outlets:
@@ -372,6 +377,18 @@ class NewsSpider(scrapy.Spider):
                 scheduled += 1
         if scheduled:
             raise DontCloseSpider
+
+    def _resume_state(self) -> None:
+        """With a Scrapy JOBDIR (single-machine crawls, see crawler/run.py) the set of article
+        URLs already scheduled is part of the persisted spider state: a resumed crawl finds
+        the pending ones in the persisted queue and must not schedule them a second time."""
+        state = getattr(self, "state", None)
+        if state is None:
+            return
+        previous = state.get("scheduled_articles")
+        if previous:
+            self.seen.update(previous)
+        state["scheduled_articles"] = self.seen  # the same set: pickled as it is at close
 
     # ------------------------------------------------------------------ close
     def _closed(self, spider, reason) -> None:
