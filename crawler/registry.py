@@ -840,9 +840,26 @@ class _Checker:
                     specs = [value] if isinstance(value, str) else value
                     if not isinstance(specs, list) or not specs or not all(isinstance(s, str) and s.strip() for s in specs):
                         self.problem(line, oid, f"{where}.{key}: expected a selector ('css:…' or 'xpath:…') or a list of them")
+                        continue
+                    for spec in specs:
+                        error = _selector_error(spec)
+                        if error:
+                            self.problem(line, oid, f"{where}.{key}: {error}")
             if len(self.problems) == n:
                 out.append(dict(item))
         return out
+
+
+def _selector_error(spec: str) -> Optional[str]:
+    """Why a rule selector does not compile (None when it does). The extraction package (and
+    lxml) is imported only when a registry has rules, so the registry stays cheap to load."""
+    from crawler.extraction.selectors import SelectorError, compile_selector
+
+    try:
+        compile_selector(spec)
+    except SelectorError as exc:
+        return str(exc)
+    return None
 
 
 def _is_date(value: Any) -> bool:

@@ -652,3 +652,20 @@ def test_home_province_default_registry_follows_the_environment(tmp_path, monkey
     assert home_province_for_domain("baoquangninh.vn") == ("Quảng Ninh", "Quảng Ninh")
     monkeypatch.delenv("REFORMWATCH_SOURCES")
     assert home_province_for_domain("http://127.0.0.1:8765/mau-ha-giang/a/b-1.html") is None
+
+
+def test_rule_selectors_that_do_not_compile_are_registry_errors(tmp_path):
+    path = write(tmp_path, textwrap.dedent('''\
+        [[outlet]]
+        id = "x"
+        name = "X"
+        domain = "x.vn"
+        kind = "national"
+        feeds = ["https://x.vn/rss"]
+        [[outlet.rules]]
+        title = "css:h1.title"
+        body = "xpath://div[@class="   # <-
+        '''))
+    problems = problems_of(path)
+    assert [(p.line, p.outlet) for p in problems] == [(marker_line(path.read_text()), "x")]
+    assert "rules #1.body" in problems[0].message
