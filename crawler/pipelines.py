@@ -38,16 +38,24 @@ def http_charset(headers: dict) -> str | None:
 
 
 def _extract_in_worker(html, url, rules, http_charset):
-    """Run in a pool process: ``(result, CPU seconds)``."""
+    """Run in a pool process: ``(result, prepared, CPU seconds)``; ``prepared`` is what
+    storage derives from the page alone (``storage.articles.prepare``: normalised text,
+    hashes, MinHash signature, gzip of the snapshot), None when the page is not kept."""
     from crawler.extraction import extract_article
+    from storage.articles import prepare
 
     t0 = time.process_time()
     result = extract_article(html, url, rules=rules, http_charset=http_charset)
-    return result, time.process_time() - t0
+    text = (result.get("text") or "").strip()
+    prepared = prepare(text, result.get("title"), html) if text and result.get("is_article", True) else None
+    return result, prepared, time.process_time() - t0
 
 
 def _warm_worker() -> None:
     import crawler.extraction  # noqa: F401  (imports trafilatura once per worker, at start)
+    from storage import dedup
+
+    dedup.signature("khởi động")  # datasketch and its permutations, once per worker
 
 
 def extraction_processes(settings) -> int:
@@ -61,14 +69,18 @@ def extraction_processes(settings) -> int:
         raise ValueError(f"EXTRACTION_PROCESSES={value!r}: expected a whole number of processes") from None
 
 
+def _in_process_extractor():
+    from crawler.extraction import extract_article
+
+    return extract_article
+
+
 class ExtractionPipeline:
     def __init__(self, min_chars: int = 500, processes: int = 0):
-        from crawler.extraction import extract_article
-
-        self.extract = extract_article
+        self.processes = processes
+        self.extract = None if processes > 0 else _in_process_extractor()
         self.min_chars = min_chars
         self.threaded = False
-        self.processes = processes
         self.pool = None
         self.seconds = 0.0
 
@@ -103,19 +115,28 @@ class ExtractionPipeline:
             else:
                 reactor.callFromThread(d.callback, fut.result())
 
-        self.pool.submit(_extract_in_worker, html, url, rules, charset).add_done_callback(done)
-        result, cpu = await maybe_deferred_to_future(d)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            self.pool.submit(_extract_in_worker, html, url, rules, charset).add_done_callback(done)
+            result, prepared, cpu = await maybe_deferred_to_future(d)
+        except BrokenProcessPool as exc:  # a worker died: this page and the next ones in-process
+            self._drop_broken_pool(exc)
+            t0 = time.perf_counter()
+            try:
+                return self.extract(html, url, rules=rules, http_charset=charset), None
+            finally:
+                self.seconds += time.perf_counter() - t0
         self.seconds += cpu
-        return result
+        return result, prepared
 
     def _drop_broken_pool(self, exc: BaseException) -> None:
         """A worker died (killed, out of memory): go on extracting in this process."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self.pool is not None and isinstance(exc, BrokenProcessPool):
+        if self.pool is not None:
             log.error("extraction pool broken (%s): extracting in the crawl process from now on", exc)
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
+            self.extract = _in_process_extractor()
 
     async def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
@@ -123,9 +144,10 @@ class ExtractionPipeline:
         rules = list(outlet.rules) if outlet is not None and outlet.rules else None
         page_url = item.get("final_url") or item["url"]
         t0 = time.perf_counter()
+        prepared = None
         try:
             if self.pool is not None:
-                result = await self._extract_in_pool(item["html"], page_url, rules, http_charset(item.get("headers")))
+                result, prepared = await self._extract_in_pool(item["html"], page_url, rules, http_charset(item.get("headers")))
             elif self.threaded:
                 from twisted.internet.threads import deferToThread
 
@@ -137,7 +159,6 @@ class ExtractionPipeline:
             else:
                 result = self.extract(item["html"], page_url, rules=rules, http_charset=http_charset(item.get("headers")))
         except Exception as exc:  # the extractor promises not to raise; record it if it does
-            self._drop_broken_pool(exc)
             spider.record_error(item["outlet_id"], item["url"], "article", f"extraction failed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction failed for {item['url']}") from exc
         finally:
@@ -168,6 +189,10 @@ class ExtractionPipeline:
         item["published"] = result.get("published")
         item["author"] = result.get("author")
         item["text"] = text
+        if prepared is not None:
+            from storage.articles import PREPARED_ATTR
+
+            setattr(item, PREPARED_ATTR, (prepared, item["html"]))  # checked against the item by save()
         return item
 
     def close_spider(self, spider=None):

@@ -541,6 +541,8 @@ _HOST_RE = re.compile(
 
 
 class _Checker:
+    check_selectors = True
+
     def __init__(self, path: Path, text: str, base_url: Optional[str]):
         self.path = path
         self.file = str(path)
@@ -841,7 +843,7 @@ class _Checker:
                     if not isinstance(specs, list) or not specs or not all(isinstance(s, str) and s.strip() for s in specs):
                         self.problem(line, oid, f"{where}.{key}: expected a selector ('css:…' or 'xpath:…') or a list of them")
                         continue
-                    for spec in specs:
+                    for spec in specs if self.check_selectors else ():
                         error = _selector_error(spec)
                         if error:
                             self.problem(line, oid, f"{where}.{key}: {error}")
@@ -879,8 +881,13 @@ def _is_date(value: Any) -> bool:
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def parse_registry(text: str, path: Path | str = "<registry>", *, base_url: Optional[str] = None) -> Registry:
-    """Validate registry text and build the :class:`Registry` (raises :class:`RegistryError`)."""
+def parse_registry(
+    text: str, path: Path | str = "<registry>", *, base_url: Optional[str] = None, check_selectors: bool = True
+) -> Registry:
+    """Validate registry text and build the :class:`Registry` (raises :class:`RegistryError`).
+
+    ``check_selectors`` compiles every extraction-rule selector (this imports lxml); the
+    cheap look-ups of the classifier (home provinces) skip it."""
     path = Path(path)
     try:
         data = tomllib.loads(text)
@@ -890,6 +897,7 @@ def parse_registry(text: str, path: Path | str = "<registry>", *, base_url: Opti
         msg = _TOML_POS.sub("", str(exc)).strip()
         raise RegistryError([Problem(str(path), line, None, f"TOML syntax error: {msg}" + (f" (column {m.group(2)})" if m else ""))]) from None
     checker = _Checker(path, text, base_url)
+    checker.check_selectors = check_selectors
     outlets = checker.check(data)
     if checker.problems:
         raise RegistryError(sorted(checker.problems, key=lambda p: (p.line or 0)))
@@ -900,7 +908,9 @@ _cache: dict[tuple, Registry] = {}
 _cache_lock = threading.Lock()
 
 
-def load_registry(path: Optional[str | os.PathLike] = None, *, base_url: Optional[str] = None) -> Registry:
+def load_registry(
+    path: Optional[str | os.PathLike] = None, *, base_url: Optional[str] = None, check_selectors: bool = True
+) -> Registry:
     """Read, validate and return the registry at ``path`` (default: the bundled ``sources.toml``).
 
     ``{base}`` in URLs becomes ``base_url`` and ``{host}`` in domains its host[:port] (the demo
@@ -914,12 +924,12 @@ def load_registry(path: Optional[str | os.PathLike] = None, *, base_url: Optiona
         raise RegistryError([Problem(str(p), None, None, "registry file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError([Problem(str(p), None, None, f"cannot read the registry: {exc}")]) from None
-    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size, base_url)
+    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size, base_url, check_selectors)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    registry = parse_registry(text, p, base_url=base_url)
+    registry = parse_registry(text, p, base_url=base_url, check_selectors=check_selectors)
     with _cache_lock:
         _cache[key] = registry
     return registry
@@ -961,7 +971,7 @@ SOURCES_ENV = "REFORMWATCH_SOURCES"  # the registry in use when none is given (a
 
 def _default_registry(path: Optional[str]) -> Optional[Registry]:
     try:
-        return load_registry(path)
+        return load_registry(path, check_selectors=False)
     except RegistryError:
         return None  # an invalid registry must not stop classification: infer from the host
 

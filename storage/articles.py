@@ -50,11 +50,21 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def snapshot_values(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``snapshots`` row of a fetched item (without ``article_id``)."""
-    body = item.get("html") or b""
+def content_values(html: bytes | str | None) -> dict[str, Any]:
+    """The evidence columns of a snapshot: gzip of the bytes as fetched, their SHA-256, length."""
+    body = html or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
+    return dict(
+        content_gzip=gzip.compress(body, compresslevel=6, mtime=0),
+        content_sha256=hashlib.sha256(body).hexdigest(),
+        content_length=len(body),
+    )
+
+
+def snapshot_values(item: Mapping[str, Any], content: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+    """The ``snapshots`` row of a fetched item (without ``article_id``); ``content`` is
+    ``content_values(item["html"])`` when already computed."""
     headers = item.get("headers") or {}
     return dict(
         url=item["url"],
@@ -62,10 +72,43 @@ def snapshot_values(item: Mapping[str, Any]) -> dict[str, Any]:
         fetched_at=item.get("fetched_at") or utcnow(),
         http_status=int(item.get("http_status") or 200),
         headers={str(k): str(v) for k, v in headers.items()},
-        content_gzip=gzip.compress(body, compresslevel=6, mtime=0),
-        content_sha256=hashlib.sha256(body).hexdigest(),
-        content_length=len(body),
+        **(content if content is not None else content_values(item.get("html"))),
     )
+
+
+def prepare(text: Optional[str], title: Optional[str], html: bytes | str | None, *, with_signature: bool = True) -> dict[str, Any]:
+    """Everything ``ArticleStore.save`` derives from an item's text, title and page alone —
+    pure and picklable, so the crawler computes it in its extraction worker process, off the
+    process that talks to the database. ``save(item, prepared=…)`` uses it only when it was
+    made from the same text, title and page bytes (``PREPARED_ATTR`` on the item)."""
+    norm_text = _nfc(text or "") or ""
+    norm_title = _nfc(title)
+    folded = fast_fold(norm_text)
+    sig = dedup.signature(folded, folded=True) if with_signature and norm_text.strip() else None
+    return {
+        "source": (text or "", title),
+        "text": norm_text,
+        "title": norm_title,
+        "text_sha256": sha256_hex(norm_text),
+        "folded": folded,
+        "search_text": (fast_fold(norm_title) + " " + folded).strip(),
+        "signature": sig,
+        "has_signature": with_signature,
+        "content": content_values(html),
+    }
+
+
+PREPARED_ATTR = "_rw_prepared"  # item attribute: (prepare(...) result, the page bytes it was made from)
+
+
+def _prepared_for(item: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    found = getattr(item, PREPARED_ATTR, None)
+    if not found:
+        return None
+    prepared, html = found
+    if html is not item.get("html") or prepared["source"] != (item.get("text") or "", item.get("title")):
+        return None  # the item changed after it was prepared: derive again
+    return prepared
 
 
 def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
@@ -170,24 +213,24 @@ class ArticleStore:
         """Store one fetched article; returns new | updated | unchanged | duplicate."""
         session = self.session
         canonical = item.get("canonical_url") or item["url"]
-        text = _nfc(item.get("text") or "") or ""
-        title = _nfc(item.get("title"))
         published = item.get("published")
         if published is not None and published.tzinfo is None:
             raise ValueError(f"naive published datetime for {canonical}")
+        prep = _prepared_for(item) or prepare(item.get("text"), item.get("title"), item.get("html"), with_signature=False)
+        text, title, text_sha, folded = prep["text"], prep["title"], prep["text_sha256"], prep["folded"]
         fetched_at = item.get("fetched_at") or utcnow()
-        snap = snapshot_values(item)
+        snap = snapshot_values(item, prep["content"])
         art = self._lookup(item.get("outlet_id"), canonical, item.get("url") or canonical)
-        text_sha = sha256_hex(text)
         self.pending += 1
-        folded = fast_fold(text)
 
         if art is None:
             if not text.strip():
                 raise ValueError(f"no article text for {canonical}")
             # the signature goes into the INSERT (no UPDATE afterwards); snapshot, version and
             # bands are Core inserts: one ORM flush per new article
-            sig = dedup.signature(folded, folded=True) if self.dedup_enabled else None
+            sig = None
+            if self.dedup_enabled:
+                sig = prep["signature"] if prep["has_signature"] else dedup.signature(folded, folded=True)
             art = Article(
                 outlet_id=item.get("outlet_id"),
                 url=item.get("url") or canonical,
@@ -197,7 +240,7 @@ class ArticleStore:
                 published=published,
                 text=text,
                 text_sha256=text_sha,
-                search_text=(fast_fold(title) + " " + folded).strip(),
+                search_text=prep["search_text"],
                 version_count=1,
                 first_seen_at=fetched_at,
                 last_fetched_at=fetched_at,

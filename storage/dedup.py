@@ -24,7 +24,6 @@ import re
 from typing import Iterable, Optional
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -38,12 +37,23 @@ SHINGLE = 5
 THRESHOLD = 0.7
 _SEED = 1
 _WORD = re.compile(r"\w+", re.UNICODE)
-try:  # datasketch >= 2.0 names its hashing scheme; stored signatures depend on it
-    _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")  # permutations computed once
-    _EXTRA = {"scheme": "affine32"}
-except TypeError:  # pragma: no cover - datasketch 1.x
-    _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    _EXTRA = {}
+_MINHASH: list = []  # [MinHash class, template with the permutations, extra kwargs], on first use
+
+
+def _minhash():
+    """datasketch, imported on first use: it pulls in scipy (≈ 0.8 s), which a crawl process
+    whose signatures are computed in its extraction workers never needs."""
+    if not _MINHASH:
+        from datasketch import MinHash
+
+        try:  # datasketch >= 2.0 names its hashing scheme; stored signatures depend on it
+            template = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")  # permutations computed once
+            extra = {"scheme": "affine32"}
+        except TypeError:  # pragma: no cover - datasketch 1.x
+            template = MinHash(num_perm=NUM_PERM, seed=_SEED)
+            extra = {}
+        _MINHASH[:] = [MinHash, template, extra]
+    return _MINHASH
 
 
 def _fold_table() -> dict[int, str]:
@@ -82,7 +92,8 @@ def signature(text: str, *, folded: bool = False) -> Optional[np.ndarray]:
     sh = shingles(text, folded=folded)
     if not sh:
         return None
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, **_EXTRA)
+    minhash, template, extra = _minhash()
+    mh = minhash(num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations, **extra)
     mh.update_batch(sh)
     return mh.hashvalues.astype(np.uint32)
 

@@ -35,6 +35,61 @@ SUMMARY = re.compile(r"Đã gán nhãn (\d+)/(\d+)")
 
 
 # ---------------------------------------------------------------------------- helpers
+@pytest.fixture(scope="module")
+def _redis_server(tmp_path_factory):
+    """A private redis-server for this module (real Redis, its own port).
+
+    The crawl tests keep a frontier in Redis for a minute or two; the shared ``redis_url``
+    database is flushed by any other test that starts meanwhile (a parallel suite run), which
+    would silently empty the frontier mid-crawl.
+    """
+    import shutil
+    import socket
+
+    from tests.conftest import IN_CI
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if IN_CI:
+            pytest.fail("redis-server is not installed (CI=true)")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    import redis
+
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"redis-server on port {port} did not start")
+            time.sleep(0.05)
+    yield url
+    client.close()
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def redis_url(_redis_server):
+    """This module's own Redis, flushed before each test."""
+    import redis
+
+    client = redis.Redis.from_url(_redis_server)
+    client.flushdb()
+    yield _redis_server
+    client.close()
+
+
 @pytest.fixture
 def big_site():
     from crawler.demo.site import DemoSite
