@@ -52,9 +52,12 @@ class Settings:
     head_lexicon: bool = False
     sentiment_split: bool = False  # separate tone models for relevant / other news, blended by relevance
     min_df: int = 2
-    relevance_C: float = 10.0
+    relevance_C: float = 100.0
+    relevance_blocks: tuple[str, ...] = ("word",)  # feature blocks the relevance model reads
     themes_C: float = 10.0
-    sentiment_C: float = 10.0
+    themes_on_all: bool = False  # train theme models on every article (non-relevant = negative) instead of the relevant ones
+    sentiment_C: float = 30.0
+    sentiment_blocks: tuple[str, ...] = ("word", "head")  # feature blocks the tone model reads
     max_fpr: float = 0.01
     inner_folds: int = 5
     theme_threshold_grid: tuple[float, ...] = tuple(np.round(np.arange(0.15, 0.71, 0.05), 2))
@@ -129,6 +132,31 @@ def _compact(clf: LogisticRegression) -> LogisticRegression:
     return clf
 
 
+def block_mask(ct: ColumnTransformer, blocks: Optional[Sequence[str]], width: int) -> np.ndarray:
+    """Boolean mask of the feature columns produced by the named blocks (all columns when ``blocks`` is empty)."""
+    mask = np.zeros(width, dtype=bool)
+    if not blocks:
+        mask[:] = True
+        return mask
+    for name, sl in ct.output_indices_.items():
+        if name in blocks:
+            mask[sl] = True
+    if not mask.any():  # none of the blocks is enabled in these settings: use everything
+        mask[:] = True
+    return mask
+
+
+def _fit_on_columns(clf: LogisticRegression, X, y, mask: np.ndarray) -> LogisticRegression:
+    """Fit ``clf`` on the columns in ``mask`` only, then widen its coefficients to every column
+    (zeros elsewhere): the same linear model, applied to the shared feature space."""
+    clf.fit(X[:, np.flatnonzero(mask)], y)
+    full = np.zeros((clf.coef_.shape[0], len(mask)), dtype=clf.coef_.dtype)
+    full[:, mask] = clf.coef_
+    clf.coef_ = full
+    clf.n_features_in_ = len(mask)
+    return clf
+
+
 def _inner_proba(est, X, y, folds: int, seed: int) -> np.ndarray:
     """Out-of-fold probabilities of the positive class on (already vectorised) training data."""
     y = np.asarray(y)
@@ -162,6 +190,33 @@ def _best_f1_threshold(y: np.ndarray, p: np.ndarray, grid: Sequence[float], max_
     if best < 0:  # no threshold met the FPR bound: the strictest of the grid
         return float(max(grid))
     return best_t
+
+
+def _score_threshold(y: np.ndarray, p: np.ndarray, max_fpr: Optional[float], default: float = 0.5) -> float:
+    """The best-F1 threshold among those keeping the false-positive rate on (y, p) within ``max_fpr``.
+
+    Candidates are the observed scores; the threshold returned is the midpoint between the
+    lowest score called positive and the next score below it (not the score itself, which
+    sits on a training article and would be optimistic). Ties: the higher threshold."""
+    y = np.asarray(y)
+    if np.isnan(p).any() or y.sum() == 0 or y.sum() == len(y):
+        return default
+    neg = max(1, int((y == 0).sum()))
+    best, best_t = -1.0, None
+    for t in np.unique(p)[::-1]:
+        pred = p >= t
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum())
+        if max_fpr is not None and fp / neg > max_fpr:
+            break  # lower thresholds only add false positives
+        f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+        if f1 > best + 1e-9:
+            best, best_t = f1, float(t)
+    if best_t is None:
+        return float(np.nextafter(p.max(), 1.0))
+    lower = p[p < best_t]
+    return float((best_t + lower.max()) / 2) if len(lower) else best_t
 
 
 @dataclass
@@ -234,22 +289,24 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
     _strip_vectorizers(ct)
 
     rel_clf = _lr(s.relevance_C, s.seed)
-    grid = tuple(np.round(np.arange(0.2, 0.96, 0.025), 3))
-    p_inner = _inner_proba(rel_clf, X, y_rel, s.inner_folds, s.seed)
-    rel_t = _best_f1_threshold(y_rel, p_inner, grid, max_fpr=s.max_fpr)
-    _compact(rel_clf.fit(X, y_rel))
+    rel_mask = block_mask(ct, s.relevance_blocks, X.shape[1])
+    p_inner = _inner_proba(rel_clf, X[:, np.flatnonzero(rel_mask)], y_rel, s.inner_folds, s.seed)
+    rel_t = _score_threshold(y_rel, p_inner, max_fpr=s.max_fpr)
+    _compact(_fit_on_columns(rel_clf, X, y_rel, rel_mask))
 
     rel_idx = np.flatnonzero(y_rel == 1)
     X_relevant = X[rel_idx]
+    theme_idx = np.arange(len(y_rel)) if s.themes_on_all else rel_idx
+    X_theme = X[theme_idx]
     theme_pipes, theme_t = {}, {}
     for code in THEMES:
-        y = np.asarray([int(code in (themes[i] or [])) for i in rel_idx])
+        y = np.asarray([int(y_rel[i] == 1 and code in (themes[i] or [])) for i in theme_idx])
         if y.sum() < 2 or y.sum() == len(y):
             continue  # too few examples to learn this theme
         clf = _lr(s.themes_C, s.seed)
-        p = _inner_proba(clf, X_relevant, y, s.inner_folds, s.seed)
+        p = _inner_proba(clf, X_theme, y, s.inner_folds, s.seed)
         theme_t[code] = _best_f1_threshold(y, p, s.theme_threshold_grid)
-        theme_pipes[code] = Pipeline([("features", ct), ("clf", _compact(clf.fit(X_relevant, y)))])
+        theme_pipes[code] = Pipeline([("features", ct), ("clf", _compact(clf.fit(X_theme, y)))])
 
     sent_other = None
     if s.sentiment_split and len(set(y_sent[rel_idx])) == len(SENTIMENTS) \
@@ -258,7 +315,8 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
         non = np.flatnonzero(y_rel == 0)
         sent_other = Pipeline([("features", ct), ("clf", _compact(_lr_multi(s.sentiment_C, s.seed).fit(X[non], y_sent[non])))])
     else:
-        sent_clf = _compact(_lr_multi(s.sentiment_C, s.seed).fit(X, y_sent))
+        sent_clf = _compact(_fit_on_columns(_lr_multi(s.sentiment_C, s.seed), X, y_sent,
+                                            block_mask(ct, s.sentiment_blocks, X.shape[1])))
     return Model(
         relevance=Pipeline([("features", ct), ("clf", rel_clf)]),
         themes=theme_pipes,

@@ -216,7 +216,6 @@ class StoragePipeline:
         self.batch_seconds = batch_seconds
         self.last_commit = time.monotonic()
         self.seconds = 0.0
-        self.cpu_seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -235,7 +234,7 @@ class StoragePipeline:
         spider = spider or self.crawler.spider
         store = spider.open_store()
         outlet_id = item["outlet_id"]
-        t0, c0 = time.perf_counter(), time.thread_time()
+        t0 = time.perf_counter()
         try:
             outcome = store.save(item)
         except ValueError as exc:
@@ -248,7 +247,6 @@ class StoragePipeline:
             raise DropItem(str(exc)) from exc
         finally:
             self.seconds += time.perf_counter() - t0
-            self.cpu_seconds += time.thread_time() - c0
         spider.count(outlet_id, "duplicates" if outcome == "duplicate" else outcome)
         self._maybe_commit(store)
         return item
@@ -258,7 +256,6 @@ class StoragePipeline:
         if spider.store is not None:
             self._maybe_commit(spider.store, force=True)
         spider.crawler.stats.set_value("reformwatch/storage_seconds", round(self.seconds, 3))
-        spider.crawler.stats.set_value("reformwatch/storage_cpu_seconds", round(self.cpu_seconds, 3))
         import resource
 
         usage = resource.getrusage(resource.RUSAGE_SELF)  # the crawl process alone, so far

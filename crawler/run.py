@@ -73,6 +73,7 @@ def run_crawl(
     log_file: Optional[str | os.PathLike] = None,
     timeout: Optional[float] = None,
     job: Optional[str] = None,
+    resumable: bool = True,
 ) -> dict[str, Any]:
     """Crawl and return ``{run_id, status, sources: {outlet_id: {pages, new, updated, unchanged,
     skipped, duplicates, errors}}, seconds, max_rss_kb, returncode}``.
@@ -80,6 +81,14 @@ def run_crawl(
     ``settings`` are Scrapy settings for this run (``{"DOWNLOAD_TIMEOUT": 2}``), passed as
     ``REFORMWATCH_<NAME>`` environment variables. Raises ``CrawlFailed`` when the child fails
     before finishing the run.
+
+    Without ``REDIS_URL`` the crawl is resumable: its state lives in a Scrapy JOBDIR
+    (``job_dir``; ``job`` names it, e.g. a schedule group; ``resumable=False`` crawls without
+    one, as the bench does, since the disk queue costs CPU). A crawl stopped with Ctrl-C
+    leaves it behind and the next run of the same crawl continues from it; a crawl that
+    finishes removes it. A crawl killed without a chance to save its state (SIGKILL) leaves a
+    queue and seen-set that disagree: it is discarded and the next run starts again from
+    discovery — articles already stored are not downloaded again, the database knows them.
     """
     from storage.db import resolve_url, session_scope
     from storage.runs import mark_failed, run_summary, start_run
@@ -105,7 +114,7 @@ def run_crawl(
         name = key if key.startswith("REFORMWATCH_") else f"REFORMWATCH_{key}"
         env[name] = str(value)
     distributed = bool(env.get("REDIS_URL") or env.get("REFORMWATCH_REDIS_URL"))
-    jobdir = None if distributed else job_dir(url, str(sources_path) if sources_path else None, source_ids, since, job)
+    jobdir = None if distributed or not resumable else job_dir(url, str(sources_path) if sources_path else None, source_ids, since, job)
     if jobdir is not None:
         jobdir.parent.mkdir(parents=True, exist_ok=True)
         if jobdir.exists() and not (jobdir / "spider.state").exists():

@@ -32,6 +32,10 @@ Crawl shape:
                                        for every outlet instead of the registry's (bench only)
     STORE_BATCH_SIZE          200      items per database commit (also every STORE_BATCH_SECONDS)
     STORE_BATCH_SECONDS       2.0
+    EXTRACTION_PROCESSES      0        >0: extract pages in that many worker processes (spawned;
+                                       results come back to the reactor as Deferreds) — for
+                                       fast local crawls (demo, bench); 0 = in the crawl process
+Resumable crawls: run_crawl passes JOBDIR (crawler/run.py) unless REDIS_URL is set.
 Distributed (crawler/distributed.py): with REDIS_URL set, the frontier lives in Redis.
 """
 from __future__ import annotations
@@ -80,6 +84,7 @@ LISTING_STOP_AT_KNOWN = True
 CRAWL_IGNORE_REGISTRY_POLITENESS = False
 STORE_BATCH_SIZE = 200
 STORE_BATCH_SECONDS = 2.0
+EXTRACTION_PROCESSES = 0
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffMiddleware": 540,  # before RetryMiddleware (550) sees the response

@@ -115,6 +115,7 @@ def make_snapshot(item: Mapping[str, Any]) -> Snapshot:
     return Snapshot(**snapshot_values(item))
 
 
+_ARTICLE_INSERT = insert(Article.__table__).returning(Article.__table__.c.id)
 _SNAPSHOT_INSERT = insert(Snapshot.__table__).returning(Snapshot.__table__.c.id)
 _VERSION_INSERT = insert(ArticleVersion.__table__)
 _BY_CANONICAL = select(Article.__table__.c.canonical_url, Article.__table__.c.id).where(
@@ -226,14 +227,18 @@ class ArticleStore:
         if art is None:
             if not text.strip():
                 raise ValueError(f"no article text for {canonical}")
-            # the signature goes into the INSERT (no UPDATE afterwards); snapshot, version and
-            # bands are Core inserts: one ORM flush per new article
+            # Core inserts, no ORM unit of work: the article (with its MinHash signature),
+            # its snapshot, version 1 and its LSH bands; the ORM object is loaded only when
+            # the article turns out to be a near-duplicate (dedup.index_new_article)
             sig = None
             if self.dedup_enabled:
                 sig = prep["signature"] if prep["has_signature"] else dedup.signature(folded, folded=True)
-            art = Article(
-                outlet_id=item.get("outlet_id"),
-                url=item.get("url") or canonical,
+            session.flush()  # anything pending goes first, as an ORM add would have done
+            conn = session.connection()
+            outlet_id, first_url = item.get("outlet_id"), item.get("url") or canonical
+            art_id = conn.execute(_ARTICLE_INSERT, dict(
+                outlet_id=outlet_id,
+                url=first_url,
                 canonical_url=canonical,
                 title=title,
                 author=item.get("author"),
@@ -245,20 +250,17 @@ class ArticleStore:
                 first_seen_at=fetched_at,
                 last_fetched_at=fetched_at,
                 minhash=dedup.to_bytes(sig) if sig is not None else None,
-            )
-            session.add(art)
-            session.flush()
-            index = self._urls.get(art.outlet_id)
+            )).scalar_one()
+            index = self._urls.get(outlet_id)
             if index is not None:
-                index[canonical] = art.id
-                index.setdefault(art.url, art.id)
-            conn = session.connection()
-            snap_id = conn.execute(_SNAPSHOT_INSERT, dict(snap, article_id=art.id)).scalar_one()
+                index[canonical] = art_id
+                index.setdefault(first_url, art_id)
+            snap_id = conn.execute(_SNAPSHOT_INSERT, dict(snap, article_id=art_id)).scalar_one()
             conn.execute(_VERSION_INSERT, dict(
-                article_id=art.id, version=1, title=title, text=text, text_sha256=text_sha,
+                article_id=art_id, version=1, title=title, text=text, text_sha256=text_sha,
                 published=published, fetched_at=fetched_at, snapshot_id=snap_id,
             ))
-            dup = dedup.index_new_article(session, art, sig) if self.dedup_enabled else None
+            dup = dedup.index_new_article(session, art_id, sig) if self.dedup_enabled else None
             return "duplicate" if dup else "new"
 
         snap = Snapshot(**snap)

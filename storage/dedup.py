@@ -173,12 +173,18 @@ def index_article(
     return _link(session, article, sig)
 
 
-def index_new_article(session: Session, article: Article, sig: Optional[np.ndarray]) -> Optional[tuple[int, float]]:
-    """``index_article`` for an article just inserted with ``minhash = to_bytes(sig)``:
-    no old bands to delete, no signature to recompute (the crawler's hot path)."""
+def index_new_article(session: Session, article_id: int, sig: Optional[np.ndarray]) -> Optional[tuple[int, float]]:
+    """``index_article`` for an article just inserted (``article_id``) with
+    ``minhash = to_bytes(sig)``: no old bands to delete, no signature to recompute, and the
+    ORM object is loaded only when there is a near-duplicate to link (the crawler's hot path)."""
     if sig is None:
         return None
-    return _link(session, article, sig)
+    keys = band_keys(sig)
+    matches = find_candidates(session, article_id, sig, keys)
+    session.connection().execute(_BAND_INSERT, [{"band": k, "article_id": article_id} for k in keys])
+    if not matches:
+        return None
+    return _resolve(session, session.get(Article, article_id), matches)
 
 
 _BAND_INSERT = insert(MinhashBand.__table__)
@@ -189,6 +195,11 @@ def _link(session: Session, article: Article, sig: np.ndarray) -> Optional[tuple
     with session.no_autoflush:
         matches = find_candidates(session, article.id, sig, keys)
     session.connection().execute(_BAND_INSERT, [{"band": k, "article_id": article.id} for k in keys])
+    return _resolve(session, article, matches)
+
+
+def _resolve(session: Session, article: Article, matches: list[tuple[int, float]]) -> Optional[tuple[int, float]]:
+    """Link ``article`` to its duplicate group given its verified candidates."""
     if not matches:
         if article.duplicate_of_id is not None:
             article.duplicate_of_id = None

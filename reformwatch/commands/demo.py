@@ -46,7 +46,7 @@ def _run(args) -> int:
         print(f"Trang demo đang phục vụ tại {site.base_url} (danh mục nguồn: {site.registry_path})")
         print(f"Cơ sở dữ liệu: {db_url}")
         summary = run_crawl(db_url=db_url, sources_path=site.registry_path,
-                            settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+                            settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "EXTRACTION_PROCESSES": 1})
         _print_crawl(summary)
         # local demo outlets share 127.0.0.1: the classifier finds their home province in this registry
         os.environ["REFORMWATCH_SOURCES"] = str(site.registry_path)
