@@ -5,15 +5,17 @@ word n-grams on the segmented text, word n-grams on the segmented headline + lea
 character n-grams on the unsegmented text, and counts of the lexicon terms), fitted once
 per training set and shared by the pipelines (skops stores it once).
 
-- relevance: ``LogisticRegression`` (balanced classes); the decision threshold on its
-  probability is chosen by inner cross-validation on the training data only, as the one
-  giving the best F1 among those calling at most ``max_fpr`` of the non-relevant
-  training articles relevant.
+- relevance: ``LogisticRegression`` (C=100, balanced classes) reading the word n-gram
+  block only (``Settings.relevance_blocks``; its coefficients on the other blocks are 0);
+  the decision threshold on its probability is chosen by inner cross-validation on the
+  training data only: the best F1 among thresholds calling at most ``max_fpr`` of the
+  non-relevant training articles relevant, set midway to the next lower score.
 - themes: one ``LogisticRegression`` per theme, trained on the relevant articles only,
   each with its own threshold chosen by inner cross-validation (best F1); a theme is
   given only when the article is relevant; a relevant article with no theme over its
   threshold gets the one closest to it.
-- sentiment: multinomial ``LogisticRegression`` (balanced classes).
+- sentiment: multinomial ``LogisticRegression`` (C=30, balanced classes) reading the word
+  and headline+lead blocks (``Settings.sentiment_blocks``).
 
 Hyper-parameters are explicit in ``Settings`` and recorded in the metadata.
 """

@@ -106,6 +106,8 @@ REDIS_URL = os.environ.get("REDIS_URL") or os.environ.get("REFORMWATCH_REDIS_URL
 REFORMWATCH_LEASE_SECONDS = 120
 REFORMWATCH_SEEN_TTL = 6 * 3600
 REFORMWATCH_SHARED_DELAY = 1.0
+REFORMWATCH_STORE_RETRIES = 2  # a page whose storing hit a database error is queued again at most this often
+REFORMWATCH_ROUND_GUARD_SECONDS = 10  # crawlers started this close to a round's first one join its round
 
 
 # --------------------------------------------------------------------------- env overrides

@@ -148,16 +148,32 @@ class ArticleStore:
     def upsert_outlets(self, outlets: Iterable[Any]) -> int:
         """Insert or update the outlets of the registry (objects or mappings with the
         registry's fields). Returns how many were written."""
+        outlets = list(outlets)
+        # Several crawlers may start together on one database: insert the missing ids with
+        # ON CONFLICT DO NOTHING first, so that a concurrent insert is not an error.
+        ids = []
+        for src in outlets:
+            oid = src.get("id") if isinstance(src, Mapping) else getattr(src, "id", None)
+            ids.append(oid)
+        if ids:
+            dialect = self.session.get_bind().dialect.name
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            now = utcnow()
+            self.session.execute(
+                dialect_insert(Outlet).on_conflict_do_nothing(index_elements=["id"]),
+                [{"id": oid, "name": oid, "domain": "", "kind": "national", "verified": True,
+                  "consecutive_failures": 0, "consecutive_empty_runs": 0, "created_at": now, "updated_at": now}
+                 for oid in dict.fromkeys(ids)],
+            )
         n = 0
-        existing = {o.id: o for o in self.session.scalars(select(Outlet))}
+        existing = {o.id: o for o in self.session.scalars(select(Outlet).where(Outlet.id.in_(ids)))}
         for src in outlets:
             get = src.get if isinstance(src, Mapping) else (lambda k, s=src: getattr(s, k, None))
             oid = get("id")
-            row = existing.get(oid)
-            if row is None:
-                row = Outlet(id=oid, consecutive_failures=0, consecutive_empty_runs=0)
-                self.session.add(row)
-                existing[oid] = row
+            row = existing[oid]
             row.name = get("name") or oid
             row.domain = get("domain") or ""
             row.kind = get("kind") or "national"
