@@ -65,14 +65,27 @@ def split_title(title: Optional[str], text: str) -> tuple[str, str]:
     return title, text
 
 
+_HAS_WORD = re.compile(r"\w")
+
+
+def break_at_punctuation(segmented: str) -> str:
+    """Every punctuation token of segmented text (underthesea splits them off) made ``_``.
+
+    The word n-gram pattern skips punctuation, so "các bộ, cơ quan" would give the bigram
+    "bộ cơ_quan", which is not in the text (and an explanation could not be highlighted);
+    ``_`` is a token, so n-grams stop there, and the explanations drop it (``_`` reads as a
+    space). The title/body separator and line breaks become ``_`` too."""
+    return " ".join(t if _HAS_WORD.search(t) else "_" for t in segmented.replace("\n", " _ ").split())
+
+
 def prepare(title: Optional[str], text: str) -> Doc:
     title, body = split_title(title, text)
-    seg_title = segment(title, 500).lower().replace("\n", " ")
-    seg_body = segment(body, MAX_SEGMENT_CHARS).lower().replace("\n", " ")
+    seg_title = break_at_punctuation(segment(title, 500).lower())
+    seg_body = break_at_punctuation(segment(body, MAX_SEGMENT_CHARS).lower())
     lead = " ".join(seg_body.split(" ", LEAD_TOKENS)[:LEAD_TOKENS])
     raw = (title + "\n" + body[:MAX_RAW_CHARS]).lower()
     head_raw = (title + "\n" + body[:LEAD_CHARS]).lower()
-    return Doc(doc=f"{seg_title} . {seg_body}", head=f"{seg_title} . {lead}", raw=raw, head_raw=head_raw)
+    return Doc(doc=f"{seg_title} _ {seg_body}", head=f"{seg_title} _ {lead}", raw=raw, head_raw=head_raw)
 
 
 def to_matrix(docs: Iterable[Doc]) -> np.ndarray:

@@ -20,7 +20,7 @@ OUTLET_KIND_LABELS = {
     "specialized": "Báo chuyên ngành",
     "government_portal": "Cổng thông tin điện tử",
 }
-REVIEW_LABELS = {"unreviewed": "Chưa duyệt", "confirmed": "Đã xác nhận", "corrected": "Đã hiệu chỉnh"}
+REVIEW_LABELS = {"unreviewed": "Chưa duyệt", "confirmed": "Đã xác nhận", "corrected": "Đã sửa"}
 DIVISION_LABELS = {"current": "34 tỉnh/thành (từ 01/7/2025)", "former": "63 tỉnh/thành (trước 01/7/2025)"}
 
 # Column headings of the coverage counts, in display order.

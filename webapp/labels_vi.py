@@ -1,15 +1,10 @@
 """Vietnamese names for the codes stored in the database (what staff see)."""
 from __future__ import annotations
 
-THEMES = {
-    "institutional": "Cải cách thể chế",
-    "procedures": "Cải cách thủ tục hành chính",
-    "apparatus": "Cải cách tổ chức bộ máy",
-    "civil_service": "Cải cách chế độ công vụ",
-    "public_finance": "Cải cách tài chính công",
-    "digital_government": "Chính phủ điện tử, Chính phủ số",
-    "direction": "Chỉ đạo, điều hành, tuyên truyền CCHC",
-}
+from exports.labels import OUTLET_KIND_LABELS, REVIEW_LABELS, SENTIMENT_LABELS, THEME_LABELS
+
+# One vocabulary for every screen and file staff see: exports/labels.py holds it.
+THEMES = {code: label for code, label in THEME_LABELS.items() if code}
 THEME_SHORT = {
     "institutional": "Thể chế",
     "procedures": "Thủ tục HC",
@@ -20,15 +15,9 @@ THEME_SHORT = {
     "direction": "Chỉ đạo",
     "": "Không chủ đề",
 }
-SENTIMENTS = {"positive": "Tích cực", "neutral": "Trung lập", "negative": "Tiêu cực"}
-OUTLET_KINDS = {
-    "national": "Báo trung ương",
-    "local": "Báo địa phương",
-    "specialized": "Báo chuyên ngành",
-    "government_portal": "Cổng thông tin chính quyền",
-    "": "Không rõ",
-}
-REVIEW_STATUSES = {"unreviewed": "Chưa duyệt", "confirmed": "Đã xác nhận", "corrected": "Đã sửa"}
+SENTIMENTS = SENTIMENT_LABELS
+OUTLET_KINDS = {**OUTLET_KIND_LABELS, "": "Không rõ"}
+REVIEW_STATUSES = REVIEW_LABELS
 ROLES = {"viewer": "Xem", "reviewer": "Duyệt", "admin": "Quản trị"}
 ACTIONS = {
     "confirm": "Xác nhận",
