@@ -283,6 +283,8 @@ def test_dashboard_and_sources(site):
     client = _login(_client(site), "viewer")
     page = client.get("/dashboard")
     assert page.status_code == 200
+    assert re.search(r"<title>([^<]*)</title>", page.text).group(1).startswith("Độ phủ tin CCHC")
+    assert page.text.count('id="downloads"') == 1
     assert page.text.count("<circle") >= 34
     assert re.search(r'data-province="Đà Nẵng" data-n="2"', page.text)
     assert 'data-province="Tuyên Quang" data-n="1"' in page.text
