@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,26 @@ def _new_pg_database() -> tuple[str, callable]:
         admin.dispose()
 
     return url, drop
+
+
+@contextmanager
+def module_database(backend: str, tmp_path_factory, build=None):
+    """A fresh, migrated database on ``backend`` ("sqlite" | "postgresql"), filled by ``build(url)``
+    when given: for module-scoped fixtures whose tests only read it."""
+    from storage.db import dispose_all, get_engine
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'rw.sqlite3'}"
+        drop = dispose_all
+    else:
+        url, drop = _new_pg_database()
+    try:
+        get_engine(url)
+        if build is not None:
+            build(url)
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -112,21 +112,10 @@ H1 = dict(start=dt.date(2025, 1, 1), end=dt.date(2025, 6, 30))
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def sample(request, tmp_path_factory):
     """The sample corpus, built once per backend for the module (the queries only read it)."""
-    from conftest import _new_pg_database
-    from storage.db import dispose_all, get_engine
+    from conftest import module_database
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('cov') / 'rw.sqlite3'}"
-        get_engine(url)
-        build_sample(url)
+    with module_database(request.param, tmp_path_factory, build_sample) as url:
         yield url
-        dispose_all()
-    else:
-        url, drop = _new_pg_database()
-        get_engine(url)
-        build_sample(url)
-        yield url
-        drop()
 
 
 def _by(rows, *keys):

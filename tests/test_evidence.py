@@ -23,21 +23,10 @@ ARGS = ["--from", "2025-01-01", "--to", "2025-06-30"]
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def sample(request, tmp_path_factory):
-    from conftest import _new_pg_database
-    from storage.db import dispose_all, get_engine
+    from conftest import module_database
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ev') / 'rw.sqlite3'}"
-        get_engine(url)
-        build_sample(url)
+    with module_database(request.param, tmp_path_factory, build_sample) as url:
         yield url
-        dispose_all()
-    else:
-        url, drop = _new_pg_database()
-        get_engine(url)
-        build_sample(url)
-        yield url
-        drop()
 
 
 def _stored(url: str, title: str) -> tuple[int, bytes, str]:

@@ -20,21 +20,10 @@ HEADERS = ["Mã bài", "Tiêu đề", "Cơ quan báo chí", "Loại báo", "Ngà
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def sample(request, tmp_path_factory):
-    from conftest import _new_pg_database
-    from storage.db import dispose_all, get_engine
+    from conftest import module_database
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('exp') / 'rw.sqlite3'}"
-        get_engine(url)
-        build_sample(url)
+    with module_database(request.param, tmp_path_factory, build_sample) as url:
         yield url
-        dispose_all()
-    else:
-        url, drop = _new_pg_database()
-        get_engine(url)
-        build_sample(url)
-        yield url
-        drop()
 
 
 def test_xlsx_sheets_headers_counts_dates(sample, tmp_path, capsys):
