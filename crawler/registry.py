@@ -762,21 +762,28 @@ class _Checker:
             extra_domains=tuple(extra), line=block.line,
         ), oid, hosts
 
-    def check_listings(self, raw: Any, block: _OutletLines, oid) -> list[Listing]:
+    def sub_tables(self, raw: Any, block: _OutletLines, key: str, oid) -> Iterator[tuple[dict, _Block, str]]:
+        """The ``[[outlet.KEY]]`` tables of an outlet, each with its lines and a "KEY #n" label;
+        what is not a table is reported."""
         if raw is None:
-            return []
+            return
         if isinstance(raw, dict):
             raw = [raw]
         if not isinstance(raw, list):
-            self.problem(block.keys.get("listing", block.line), oid, "listing: write [[outlet.listing]] tables")
-            return []
-        out = []
+            self.problem(block.keys.get(key, block.line), oid, f"{key}: write [[outlet.{key}]] tables")
+            return
+        lines = getattr(block, key)
         for i, item in enumerate(raw):
-            lb = block.listing[i] if i < len(block.listing) else _Block(line=block.keys.get("listing", block.line))
-            where = f"listing #{i + 1}"
+            sub = lines[i] if i < len(lines) else _Block(line=block.keys.get(key, block.line))
+            where = f"{key} #{i + 1}"
             if not isinstance(item, dict):
-                self.problem(lb.line, oid, f"{where}: expected a table")
+                self.problem(sub.line, oid, f"{where}: expected a table")
                 continue
+            yield item, sub, where
+
+    def check_listings(self, raw: Any, block: _OutletLines, oid) -> list[Listing]:
+        out = []
+        for item, lb, where in self.sub_tables(raw, block, "listing", oid):
             n = len(self.problems)
             for key in item:
                 if key not in LISTING_KEYS:
@@ -816,20 +823,8 @@ class _Checker:
         return out
 
     def check_rules(self, raw: Any, block: _OutletLines, oid) -> list[dict]:
-        if raw is None:
-            return []
-        if isinstance(raw, dict):
-            raw = [raw]
-        if not isinstance(raw, list):
-            self.problem(block.keys.get("rules", block.line), oid, "rules: write [[outlet.rules]] tables")
-            return []
         out = []
-        for i, item in enumerate(raw):
-            rb = block.rules[i] if i < len(block.rules) else _Block(line=block.keys.get("rules", block.line))
-            where = f"rules #{i + 1}"
-            if not isinstance(item, dict):
-                self.problem(rb.line, oid, f"{where}: expected a table")
-                continue
+        for item, rb, where in self.sub_tables(raw, block, "rules", oid):
             n = len(self.problems)
             for key, value in item.items():
                 line = rb.keys.get(key, rb.line)
