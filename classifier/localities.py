@@ -23,7 +23,6 @@ Steps (see ``docs/localities.md``):
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 
 from classifier import gazetteer as gz
 from classifier.ministries import find_ministries
+from classifier.role_model import load_model as _load_model, score
 
 log = logging.getLogger(__name__)
 
@@ -481,21 +481,6 @@ def province_features(cand: dict) -> dict[str, dict[str, float]]:
 
 
 # --------------------------------------------------------------------------- role model
-@lru_cache(maxsize=None)
-def _load_model(path: str) -> dict | None:
-    p = Path(path)
-    if not p.exists():
-        log.warning("role model %s missing: falling back to rules", p)
-        return None
-    return json.loads(p.read_text(encoding="utf-8"))
-
-
-def score(model: dict, feats: dict[str, float]) -> float:
-    """Probability from a plain-JSON logistic regression (standardised features)."""
-    z = model["intercept"]
-    for name, coef, mean, scale in zip(model["features"], model["coef"], model["mean"], model["scale"]):
-        z += coef * (feats.get(name, 0.0) - mean) / (scale or 1.0)
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def rule_subject(f: dict[str, float]) -> bool:

@@ -249,8 +249,7 @@ def train_and_save(records: list[dict], out_dir: Path | None = None, folds: int 
         path = out_dir / fname
         path.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         written.append(path)
-    loc._load_model.cache_clear()
-    mins._load_model.cache_clear()
+    loc._load_model.cache_clear()  # one cache, shared by both (classifier.role_model)
     return written
 
 

@@ -11,7 +11,6 @@ features in ``ministry_features``; without the model file, a rule.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -20,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from classifier import gazetteer as gz
+from classifier.role_model import load_model as _load_model, score
 
 log = logging.getLogger(__name__)
 
@@ -216,19 +216,6 @@ def ministry_features(full: str, ms: list[dict], title_len: int, lead_end: int,
     return out
 
 
-@lru_cache(maxsize=None)
-def _load_model(path: str) -> dict | None:
-    p = Path(path)
-    if not p.exists():
-        return None
-    return json.loads(p.read_text(encoding="utf-8"))
-
-
-def _score(model: dict, feats: dict[str, float]) -> float:
-    z = model["intercept"]
-    for name, coef, mean, scale in zip(model["features"], model["coef"], model["mean"], model["scale"]):
-        z += coef * (feats.get(name, 0.0) - mean) / (scale or 1.0)
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def decide(model: dict | None, f: dict[str, float]) -> bool:
@@ -238,7 +225,7 @@ def decide(model: dict | None, f: dict[str, float]) -> bool:
         return True
     if model is None:
         return rule_subject(f)
-    return _score(model, f) >= model.get("threshold", 0.5)
+    return score(model, f) >= model.get("threshold", 0.5)
 
 
 def rule_subject(f: dict[str, float]) -> bool:
