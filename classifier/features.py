@@ -142,3 +142,62 @@ def count_terms(raw: str, terms: Iterable[str]) -> dict[str, int]:
         if n:
             counts[t] = n
     return counts
+
+
+# --- How central reform is to an article (inputs of the stacked relevance model) -----------------
+
+CENTRALITY_FEATURES = ("relevance_sentence_share", "relevance_density", "relevance_in_first_sentence",
+                       "reform_sentence_share", "reform_density", "reform_in_title")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_SYLLABLE = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=4)
+def _term_sets(path: Optional[str] = None) -> tuple[frozenset, frozenset, int]:
+    """Lexicon terms as syllable tuples: (relevance terms, relevance + theme terms, longest term)."""
+    lex = load_lexicon(path)
+    as_tuples = lambda terms: frozenset(t for t in (tuple(_SYLLABLE.findall(x)) for x in terms) if t)
+    rel = as_tuples(lex["relevance"])
+    reform = rel | as_tuples(t for c in THEMES for t in lex["themes"].get(c, []))
+    return rel, reform, max((len(t) for t in reform), default=1)
+
+
+def _term_hits(syllables: list[str], terms: frozenset, longest: int) -> int:
+    hits = 0
+    for i in range(len(syllables)):
+        for n in range(1, min(longest, len(syllables) - i) + 1):
+            if tuple(syllables[i:i + n]) in terms:
+                hits += 1
+    return hits
+
+
+def centrality_features(raw: str, lexicon_path: Optional[str] = None) -> np.ndarray:
+    """Six label-free figures of how central reform is to an article (``Doc.raw``: lower-cased
+    "title\\nbody"), named in ``CENTRALITY_FEATURES``: for the relevance terms of the lexicon and
+    for all reform terms (relevance + themes), the share of body sentences holding one, the
+    density per word (log), and whether the first body sentence (relevance terms) or the
+    title (reform terms) holds one. Shares and densities are smoothed (``+10`` sentences,
+    ``+300`` words) so a very short text cannot get an extreme value from one term — a
+    bag of n-grams cannot tell a main subject from a passing word; these can."""
+    rel, reform, longest = _term_sets(lexicon_path)
+    title, _, body = raw.partition("\n")
+    sentences = [_SYLLABLE.findall(s) for s in _SENTENCE_SPLIT.split(body) if len(s) > 3] or [_SYLLABLE.findall(body)]
+    rel_hits = [_term_hits(s, rel, longest) for s in sentences]
+    reform_hits = [_term_hits(s, reform, longest) for s in sentences]
+    title_syl = _SYLLABLE.findall(title)
+    n_words = len(title_syl) + sum(len(s) for s in sentences)
+    n = len(sentences)
+    title_rel, title_reform = _term_hits(title_syl, rel, longest), _term_hits(title_syl, reform, longest)
+    return np.asarray([
+        sum(h > 0 for h in rel_hits) / (n + 10),
+        np.log1p(100 * (sum(rel_hits) + title_rel) / (n_words + 300)),
+        float(rel_hits[0] > 0),
+        sum(h > 0 for h in reform_hits) / (n + 10),
+        np.log1p(100 * (sum(reform_hits) + title_reform) / (n_words + 300)),
+        float(title_reform > 0),
+    ], dtype=np.float64)
+
+
+def centrality_matrix(docs: Iterable[Doc]) -> np.ndarray:
+    rows = [centrality_features(d.raw) for d in docs]
+    return np.vstack(rows) if rows else np.zeros((0, len(CENTRALITY_FEATURES)))

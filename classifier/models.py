@@ -5,9 +5,16 @@ word n-grams on the segmented text, word n-grams on the segmented headline + lea
 character n-grams on the unsegmented text, and counts of the lexicon terms), fitted once
 per training set and shared by the pipelines (skops stores it once).
 
-- relevance: ``LogisticRegression`` (C=100, balanced classes) reading the word n-gram
-  block only (``Settings.relevance_blocks``; its coefficients on the other blocks are 0);
-  the decision threshold on its probability is chosen by inner cross-validation on the
+- relevance, stacked in two levels (``Settings.relevance_stack``):
+  level 1 — ``LogisticRegression`` (C=100, balanced classes) reading the word n-gram block
+  only (``Settings.relevance_blocks``; its coefficients on the other blocks are 0), beside
+  one word-block ``LogisticRegression`` per theme trained on every article (a theme's
+  positives are the relevant articles with that theme);
+  level 2 — ``StandardScaler`` + ``LogisticRegression`` (C=1) over the eight level-1
+  margins and six centrality figures (``features.centrality_features``: how much of the
+  text, its first sentence and its title carry reform terms), trained on out-of-fold
+  level-1 margins. Its probability is ``relevance_score``.
+  The decision threshold on that score is chosen by inner cross-validation on the
   training data only: the best F1 among thresholds calling at most ``max_fpr`` of the
   non-relevant training articles relevant, set midway to the next lower score.
 - themes: one ``LogisticRegression`` per theme, trained on the relevant articles only,
@@ -32,10 +39,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from classifier.features import (
     DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms, load_lexicon,
-    term_ngram_range, to_matrix,
+    centrality_matrix, term_ngram_range, to_matrix,
 )
 
 
@@ -56,11 +64,14 @@ class Settings:
     min_df: int = 2
     relevance_C: float = 100.0
     relevance_blocks: tuple[str, ...] = ("word",)  # feature blocks the relevance model reads
+    relevance_stack: bool = True  # level-2 model over relevance + theme margins + centrality figures
+    stack_theme_C: float = 10.0  # level-1 theme models of the stack (word block, all articles)
+    stack_C: float = 1.0  # level-2 logistic regression
     themes_C: float = 10.0
     themes_on_all: bool = False  # train theme models on every article (non-relevant = negative) instead of the relevant ones
     sentiment_C: float = 30.0
     sentiment_blocks: tuple[str, ...] = ("word", "head")  # feature blocks the tone model reads
-    max_fpr: float = 0.01
+    max_fpr: float = 0.015
     inner_folds: int = 5
     theme_threshold_grid: tuple[float, ...] = tuple(np.round(np.arange(0.15, 0.71, 0.05), 2))
     at_least_one_theme: bool = True
@@ -221,6 +232,46 @@ def _score_threshold(y: np.ndarray, p: np.ndarray, max_fpr: Optional[float], def
     return float((best_t + lower.max()) / 2) if len(lower) else best_t
 
 
+def stack_inputs(rel: LogisticRegression, themes: dict[str, LogisticRegression], X, centrality: np.ndarray) -> np.ndarray:
+    """Level-2 inputs: the relevance margin, one margin per theme (0 for a theme without a
+    model), then the centrality figures."""
+    cols = [rel.decision_function(X)]
+    cols += [themes[c].decision_function(X) if c in themes else np.zeros(X.shape[0]) for c in THEMES]
+    return np.hstack([np.stack(cols, 1), centrality])
+
+
+def _fit_stack(X, docs: Sequence[Doc], y_rel: np.ndarray, themes: Sequence[Sequence[str]], s: Settings,
+               rel_mask: np.ndarray) -> tuple[dict, Pipeline, float]:
+    """Level-1 theme models, the level-2 model and its threshold (see the module docstring).
+
+    Level 2 is trained on out-of-fold level-1 margins (``inner_folds`` folds); its own
+    out-of-fold probabilities (folds drawn with another seed) choose the threshold."""
+    y_th = {c: np.asarray([int(y_rel[i] == 1 and c in (themes[i] or [])) for i in range(len(y_rel))])
+            for c in THEMES}
+    usable = {c: y for c, y in y_th.items() if 1 < y.sum() < len(y)}
+    H = centrality_matrix(docs)
+    k = min(s.inner_folds, int(np.bincount(y_rel, minlength=2).min()))
+    if k < 2:
+        raise ValueError("relevance stack: need at least 2 relevant and 2 non-relevant articles")
+    M = np.zeros((len(y_rel), 1 + len(THEMES)))
+    for tr, te in StratifiedKFold(k, shuffle=True, random_state=s.seed).split(X, y_rel):
+        rel = _fit_on_columns(_lr(s.relevance_C, s.seed), X[tr], y_rel[tr], rel_mask)
+        th = {c: _fit_on_columns(_lr(s.stack_theme_C, s.seed), X[tr], y[tr], rel_mask)
+              for c, y in usable.items() if 0 < y[tr].sum() < len(tr)}
+        M[te] = stack_inputs(rel, th, X[te], H[te])[:, :1 + len(THEMES)]
+    Z = np.hstack([M, H])
+    level2 = Pipeline([("scale", StandardScaler()),
+                       ("clf", LogisticRegression(C=s.stack_C, class_weight="balanced", max_iter=3000,
+                                                  random_state=s.seed))])
+    p = np.zeros(len(y_rel))
+    for tr, te in StratifiedKFold(k, shuffle=True, random_state=s.seed + 1).split(Z, y_rel):
+        p[te] = clone(level2).fit(Z[tr], y_rel[tr]).predict_proba(Z[te])[:, 1]
+    threshold = _score_threshold(y_rel, p, max_fpr=s.max_fpr)
+    stack_themes = {c: _compact(_fit_on_columns(_lr(s.stack_theme_C, s.seed), X, y, rel_mask))
+                    for c, y in usable.items()}
+    return stack_themes, level2.fit(Z, y_rel), threshold
+
+
 @dataclass
 class Model:
     """The fitted pipelines, thresholds and settings: what ``predict`` needs."""
@@ -232,10 +283,20 @@ class Model:
     theme_thresholds: dict[str, float]
     settings: Settings = field(default_factory=Settings)
     sentiment_other: Optional[Pipeline] = None  # tone model for non-relevant news (sentiment_split)
+    stack_themes: dict[str, LogisticRegression] = field(default_factory=dict)  # level-1 theme models
+    relevance_stack: Optional[Pipeline] = None  # level 2 (StandardScaler + LogisticRegression)
 
     @property
     def features(self) -> ColumnTransformer:
         return self.relevance.named_steps["features"]
+
+    def relevance_proba(self, docs: Sequence[Doc], X) -> np.ndarray:
+        """The 0–1 relevance score: the level-2 model's when stacked, else the word model's."""
+        rel = self.relevance.named_steps["clf"]
+        if self.relevance_stack is None:
+            return rel.predict_proba(X)[:, 1]
+        Z = stack_inputs(rel, self.stack_themes, X, centrality_matrix(docs))
+        return self.relevance_stack.predict_proba(Z)[:, 1]
 
     def predict_docs(self, docs: Sequence[Doc], X=None) -> list[dict]:
         """Labels and 0–1 scores for prepared documents (no explanations); ``X``: their features if known."""
@@ -243,7 +304,7 @@ class Model:
             return []
         if X is None:
             X = self.features.transform(to_matrix(docs))
-        rel_p = self.relevance.named_steps["clf"].predict_proba(X)[:, 1]
+        rel_p = self.relevance_proba(docs, X)
         theme_p = {c: p.named_steps["clf"].predict_proba(X)[:, 1] for c, p in self.themes.items()}
         sent_clf = self.sentiment.named_steps["clf"]
         sent_p = sent_clf.predict_proba(X)
@@ -292,8 +353,12 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
 
     rel_clf = _lr(s.relevance_C, s.seed)
     rel_mask = block_mask(ct, s.relevance_blocks, X.shape[1])
-    p_inner = _inner_proba(rel_clf, X[:, np.flatnonzero(rel_mask)], y_rel, s.inner_folds, s.seed)
-    rel_t = _score_threshold(y_rel, p_inner, max_fpr=s.max_fpr)
+    stack_themes, rel_stack = {}, None
+    if s.relevance_stack:
+        stack_themes, rel_stack, rel_t = _fit_stack(X, docs, y_rel, themes, s, rel_mask)
+    else:
+        p_inner = _inner_proba(rel_clf, X[:, np.flatnonzero(rel_mask)], y_rel, s.inner_folds, s.seed)
+        rel_t = _score_threshold(y_rel, p_inner, max_fpr=s.max_fpr)
     _compact(_fit_on_columns(rel_clf, X, y_rel, rel_mask))
 
     rel_idx = np.flatnonzero(y_rel == 1)
@@ -327,6 +392,8 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
         theme_thresholds=theme_t,
         settings=s,
         sentiment_other=sent_other,
+        stack_themes=stack_themes,
+        relevance_stack=rel_stack,
     )
 
 

@@ -100,6 +100,9 @@ def save_model(model: Model, directory: str | os.PathLike, *, fingerprint: str, 
     payload = {"relevance": model.relevance, "themes": dict(model.themes), "sentiment": model.sentiment}
     if model.sentiment_other is not None:
         payload["sentiment_other"] = model.sentiment_other
+    if model.relevance_stack is not None:
+        payload["relevance_stack"] = model.relevance_stack
+        payload["stack_themes"] = dict(model.stack_themes)
     # skops writes a dict entry by entry into its JSON schema (hundreds of MB for n-gram
     # vocabularies): store each vocabulary as one array of terms instead, rebuilt on load.
     vectorizers = _vectorizers(model.features)
@@ -182,6 +185,8 @@ def load_model(directory: str | os.PathLike | None = None) -> tuple[Model, dict]
     model = Model(
         relevance=payload["relevance"], themes=dict(payload["themes"]), sentiment=payload["sentiment"],
         sentiment_other=payload.get("sentiment_other"),
+        relevance_stack=payload.get("relevance_stack"),
+        stack_themes=dict(payload.get("stack_themes") or {}),
         relevance_threshold=float(meta["relevance_threshold"]),
         theme_thresholds={k: float(v) for k, v in meta["theme_thresholds"].items()},
         settings=settings,

@@ -51,6 +51,35 @@ def test_prepare_segments_words():
     assert doc.raw.startswith("đẩy mạnh cải cách")
 
 
+def test_centrality_tells_main_subject_from_passing_mention():
+    from classifier.features import CENTRALITY_FEATURES, centrality_features
+
+    main = prepare("Đẩy mạnh cải cách hành chính tại tỉnh", "Tỉnh đẩy mạnh cải cách hành chính. "
+                   "Thủ tục hành chính được cắt giảm. Bộ phận một cửa giải quyết hồ sơ đúng hạn. "
+                   "Dịch vụ công trực tuyến được mở rộng.")
+    passing = prepare("Giải bóng đá thiếu niên khai mạc", "Giải đấu có 12 đội tham gia. Các trận đấu diễn ra "
+                      "tại sân vận động tỉnh. Ban tổ chức cho biết cải cách hành chính giúp thủ tục đăng ký nhanh "
+                      "hơn. Trận chung kết diễn ra vào chủ nhật. Đội chủ nhà được đánh giá cao. Khán giả được vào "
+                      "sân miễn phí. Giải đấu được truyền hình trực tiếp.")
+    none = prepare("Giá vàng tăng mạnh", "Giá vàng hôm nay tăng 200.000 đồng mỗi lượng.")
+    a, b, c = (dict(zip(CENTRALITY_FEATURES, centrality_features(d.raw))) for d in (main, passing, none))
+    assert a["reform_in_title"] == 1.0 and b["reform_in_title"] == 0.0
+    assert a["relevance_in_first_sentence"] == 1.0 and b["relevance_in_first_sentence"] == 0.0
+    assert a["reform_sentence_share"] > b["reform_sentence_share"] > c["reform_sentence_share"] == 0.0
+    assert a["relevance_density"] > b["relevance_density"] > 0.0 == c["relevance_density"]
+
+
+def test_relevance_is_stacked_and_scores_come_from_level_two(small_model):
+    model, recs = small_model
+    assert model.relevance_stack is not None and set(model.stack_themes) <= set(THEMES) and model.stack_themes
+    docs = [prepare(r["title"], r["text"]) for r in recs[:6]]
+    X = model.features.transform(__import__("classifier.features", fromlist=["to_matrix"]).to_matrix(docs))
+    level1 = model.relevance.named_steps["clf"].predict_proba(X)[:, 1]
+    scores = [p["relevance_score"] for p in model.predict_docs(docs)]
+    assert scores == [round(float(v), 4) for v in model.relevance_proba(docs, X)]
+    assert any(abs(a - b) > 1e-3 for a, b in zip(scores, level1))
+
+
 def test_small_model_predictions_have_keys_and_ranges(small_model):
     model, recs = small_model
     preds = model.predict_docs([prepare(r["title"], r["text"]) for r in recs[:10]])
