@@ -153,21 +153,32 @@ _SYLLABLE = re.compile(TOKEN_PATTERN)
 
 
 @lru_cache(maxsize=4)
-def _term_sets(path: Optional[str] = None) -> tuple[frozenset, frozenset, int]:
-    """Lexicon terms as syllable tuples: (relevance terms, relevance + theme terms, longest term)."""
+def _term_sets(path: Optional[str] = None) -> tuple[dict, dict]:
+    """Lexicon terms as syllable tuples, indexed by first syllable ({first: {length: {terms}}}):
+    the relevance terms, and all reform terms (relevance + themes)."""
     lex = load_lexicon(path)
-    as_tuples = lambda terms: frozenset(t for t in (tuple(_SYLLABLE.findall(x)) for x in terms) if t)
-    rel = as_tuples(lex["relevance"])
-    reform = rel | as_tuples(t for c in THEMES for t in lex["themes"].get(c, []))
-    return rel, reform, max((len(t) for t in reform), default=1)
+
+    def index(terms) -> dict:
+        out: dict = {}
+        for x in terms:
+            t = tuple(_SYLLABLE.findall(x))
+            if t:
+                out.setdefault(t[0], {}).setdefault(len(t), set()).add(t)
+        return out
+
+    themes = [t for c in THEMES for t in lex["themes"].get(c, [])]
+    return index(lex["relevance"]), index(list(lex["relevance"]) + themes)
 
 
-def _term_hits(syllables: list[str], terms: frozenset, longest: int) -> int:
+def _term_hits(syllables: list[str], terms: dict) -> int:
+    """How many term occurrences (overlaps included) the syllable list holds."""
     hits = 0
-    for i in range(len(syllables)):
-        for n in range(1, min(longest, len(syllables) - i) + 1):
-            if tuple(syllables[i:i + n]) in terms:
-                hits += 1
+    for i, first in enumerate(syllables):
+        by_length = terms.get(first)
+        if by_length:
+            for n, group in by_length.items():
+                if tuple(syllables[i:i + n]) in group:
+                    hits += 1
     return hits
 
 
@@ -179,15 +190,15 @@ def centrality_features(raw: str, lexicon_path: Optional[str] = None) -> np.ndar
     title (reform terms) holds one. Shares and densities are smoothed (``+10`` sentences,
     ``+300`` words) so a very short text cannot get an extreme value from one term — a
     bag of n-grams cannot tell a main subject from a passing word; these can."""
-    rel, reform, longest = _term_sets(lexicon_path)
+    rel, reform = _term_sets(lexicon_path)
     title, _, body = raw.partition("\n")
     sentences = [_SYLLABLE.findall(s) for s in _SENTENCE_SPLIT.split(body) if len(s) > 3] or [_SYLLABLE.findall(body)]
-    rel_hits = [_term_hits(s, rel, longest) for s in sentences]
-    reform_hits = [_term_hits(s, reform, longest) for s in sentences]
+    rel_hits = [_term_hits(s, rel) for s in sentences]
+    reform_hits = [_term_hits(s, reform) for s in sentences]
     title_syl = _SYLLABLE.findall(title)
     n_words = len(title_syl) + sum(len(s) for s in sentences)
     n = len(sentences)
-    title_rel, title_reform = _term_hits(title_syl, rel, longest), _term_hits(title_syl, reform, longest)
+    title_rel, title_reform = _term_hits(title_syl, rel), _term_hits(title_syl, reform)
     return np.asarray([
         sum(h > 0 for h in rel_hits) / (n + 10),
         np.log1p(100 * (sum(rel_hits) + title_rel) / (n_words + 300)),
