@@ -354,7 +354,7 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
     rel_clf = _lr(s.relevance_C, s.seed)
     rel_mask = block_mask(ct, s.relevance_blocks, X.shape[1])
     stack_themes, rel_stack = {}, None
-    if s.relevance_stack:
+    if s.relevance_stack and np.bincount(y_rel, minlength=2).min() >= 2:
         stack_themes, rel_stack, rel_t = _fit_stack(X, docs, y_rel, themes, s, rel_mask)
     else:
         p_inner = _inner_proba(rel_clf, X[:, np.flatnonzero(rel_mask)], y_rel, s.inner_folds, s.seed)

@@ -218,3 +218,14 @@ def test_full_cross_validation_beats_baseline(shared_dir):
     assert m.themes_micro > b.themes_micro and m.themes_macro > b.themes_macro
     assert all(m.themes[c][2] > b.themes[c][2] for c in THEMES)
     assert m.sentiment_macro > b.sentiment_macro
+
+
+def test_too_few_non_relevant_articles_train_without_the_stack():
+    """With fewer than 2 articles of a relevance class the stack cannot be cross-validated:
+    training falls back to the word model alone instead of failing."""
+    docs = [prepare(f"Cải cách hành chính {i}", f"Thủ tục hành chính được cắt giảm ở xã {i}.") for i in range(6)]
+    model = train(docs, [True] * 5 + [False], [["procedures"]] * 5 + [[]],
+                  ["positive", "neutral", "negative"] * 2, Settings(char=False, inner_folds=2, min_df=1))
+    assert model.relevance_stack is None
+    out = model.predict_docs(docs)
+    assert all(0.0 <= p["relevance_score"] <= 1.0 for p in out) and out[0]["relevant"] is True
