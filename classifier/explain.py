@@ -6,7 +6,9 @@ direction of the decision (top ``TOP_K``), as ``[term, weight]`` with the segmen
 ``_`` turned back into spaces, so the review app can highlight them in the text.
 
 - relevance: the contribution toward "relevant" when the article was called relevant,
-  toward "not relevant" otherwise;
+  toward "not relevant" otherwise (terms of the level-1 word model); with the stacked
+  model also ``relevance_factors``: the level-2 inputs (a theme's evidence, how much of
+  the text carries reform terms…) that pushed most toward the decision;
 - each theme given: the contribution toward that theme;
 - sentiment: the contribution toward the predicted class relative to the average of the
   classes (softmax is unchanged by subtracting the mean coefficient).
@@ -71,8 +73,22 @@ class Explainer:
         if coef.shape[0] == 1:  # binary sentiment (tiny training sets): class 1 vs class 0
             coef = np.vstack([-coef[0], coef[0]])
         self.sent_coef = coef - coef.mean(axis=0, keepdims=True)
+        self.stack = None
+        if getattr(model, "relevance_stack", None) is not None:
+            scale = model.relevance_stack.named_steps["scale"]
+            self.stack = (scale.mean_, scale.scale_, model.relevance_stack.named_steps["clf"].coef_[0])
 
-    def explain(self, row, prediction: dict, k: int = TOP_K) -> dict:
+    def relevance_factors(self, z: np.ndarray, relevant: bool, k: int = 4) -> list[list]:
+        """``[[input name, weight], …]``: the level-2 inputs (``models.STACK_INPUTS``) that pushed
+        most toward the decision — e.g. ``theme:civil_service`` or ``reform_sentence_share``."""
+        from classifier.models import STACK_INPUTS
+
+        mean, scale, coef = self.stack
+        contrib = (1.0 if relevant else -1.0) * coef * (np.asarray(z, dtype=np.float64) - mean) / scale
+        order = np.argsort(-contrib)[:k]
+        return [[STACK_INPUTS[j], round(float(contrib[j]), 4)] for j in order if contrib[j] > 0]
+
+    def explain(self, row, prediction: dict, z: np.ndarray | None = None, k: int = TOP_K) -> dict:
         sign = 1.0 if prediction["relevant"] else -1.0
         out = {
             "relevant": top_terms(row, sign * self.rel_coef, self.idx, self.terms, k),
@@ -80,6 +96,8 @@ class Explainer:
                        for c in prediction["themes"] if c in self.theme_coef},
             "sentiment": [],
         }
+        if self.stack is not None and z is not None:
+            out["relevance_factors"] = self.relevance_factors(z, prediction["relevant"])
         if prediction["sentiment"] in self.sent_classes:
             j = self.sent_classes.index(prediction["sentiment"])
             out["sentiment"] = top_terms(row, self.sent_coef[j], self.idx, self.terms, k)

@@ -42,7 +42,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifier.features import (
-    DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms, load_lexicon,
+    CENTRALITY_FEATURES, DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms,
+    load_lexicon,
     centrality_matrix, term_ngram_range, to_matrix,
 )
 
@@ -232,9 +233,12 @@ def _score_threshold(y: np.ndarray, p: np.ndarray, max_fpr: Optional[float], def
     return float((best_t + lower.max()) / 2) if len(lower) else best_t
 
 
+STACK_INPUTS = ("relevance_terms",) + tuple(f"theme:{c}" for c in THEMES) + CENTRALITY_FEATURES
+
+
 def stack_inputs(rel: LogisticRegression, themes: dict[str, LogisticRegression], X, centrality: np.ndarray) -> np.ndarray:
-    """Level-2 inputs: the relevance margin, one margin per theme (0 for a theme without a
-    model), then the centrality figures."""
+    """Level-2 inputs (named in ``STACK_INPUTS``): the relevance margin, one margin per theme
+    (0 for a theme without a model), then the centrality figures."""
     cols = [rel.decision_function(X)]
     cols += [themes[c].decision_function(X) if c in themes else np.zeros(X.shape[0]) for c in THEMES]
     return np.hstack([np.stack(cols, 1), centrality])
@@ -290,21 +294,28 @@ class Model:
     def features(self) -> ColumnTransformer:
         return self.relevance.named_steps["features"]
 
-    def relevance_proba(self, docs: Sequence[Doc], X) -> np.ndarray:
-        """The 0–1 relevance score: the level-2 model's when stacked, else the word model's."""
-        rel = self.relevance.named_steps["clf"]
+    def stack_inputs(self, docs: Sequence[Doc], X) -> Optional[np.ndarray]:
+        """The level-2 inputs of these documents (None when relevance is not stacked)."""
         if self.relevance_stack is None:
-            return rel.predict_proba(X)[:, 1]
-        Z = stack_inputs(rel, self.stack_themes, X, centrality_matrix(docs))
+            return None
+        return stack_inputs(self.relevance.named_steps["clf"], self.stack_themes, X, centrality_matrix(docs))
+
+    def relevance_proba(self, docs: Sequence[Doc], X, Z: Optional[np.ndarray] = None) -> np.ndarray:
+        """The 0–1 relevance score: the level-2 model's when stacked, else the word model's."""
+        if self.relevance_stack is None:
+            return self.relevance.named_steps["clf"].predict_proba(X)[:, 1]
+        if Z is None:
+            Z = self.stack_inputs(docs, X)
         return self.relevance_stack.predict_proba(Z)[:, 1]
 
-    def predict_docs(self, docs: Sequence[Doc], X=None) -> list[dict]:
-        """Labels and 0–1 scores for prepared documents (no explanations); ``X``: their features if known."""
+    def predict_docs(self, docs: Sequence[Doc], X=None, Z: Optional[np.ndarray] = None) -> list[dict]:
+        """Labels and 0–1 scores for prepared documents (no explanations); ``X``: their features
+        and ``Z``: their level-2 inputs, if known."""
         if not docs:
             return []
         if X is None:
             X = self.features.transform(to_matrix(docs))
-        rel_p = self.relevance_proba(docs, X)
+        rel_p = self.relevance_proba(docs, X, Z)
         theme_p = {c: p.named_steps["clf"].predict_proba(X)[:, 1] for c, p in self.themes.items()}
         sent_clf = self.sentiment.named_steps["clf"]
         sent_p = sent_clf.predict_proba(X)

@@ -227,9 +227,10 @@ class Classifier:
         if not docs:
             return []
         X = self.model.features.transform(to_matrix(docs)).tocsr()
-        preds = self.model.predict_docs(docs, X)
+        Z = self.model.stack_inputs(docs, X)
+        preds = self.model.predict_docs(docs, X, Z)
         for i, p in enumerate(preds):
-            p["explanations"] = self.explainer.explain(X[i], p)
+            p["explanations"] = self.explainer.explain(X[i], p, None if Z is None else Z[i])
         return preds
 
     def classify(self, records: Iterable[dict]) -> list[dict]:

@@ -23,6 +23,18 @@ OUTLET_KIND_LABELS = {
 REVIEW_LABELS = {"unreviewed": "Chưa duyệt", "confirmed": "Đã xác nhận", "corrected": "Đã sửa"}
 DIVISION_LABELS = {"current": "34 tỉnh/thành (từ 01/7/2025)", "former": "63 tỉnh/thành (trước 01/7/2025)"}
 
+# What pushed the stacked relevance model's decision (classifier.models.STACK_INPUTS);
+# "theme:<code>" reads "dấu hiệu lĩnh vực" + the theme's short name.
+RELEVANCE_FACTOR_LABELS = {
+    "relevance_terms": "từ ngữ của bài",
+    "relevance_sentence_share": "tỷ lệ câu có thuật ngữ CCHC",
+    "relevance_density": "mật độ thuật ngữ CCHC",
+    "relevance_in_first_sentence": "thuật ngữ CCHC ở câu mở đầu",
+    "reform_sentence_share": "tỷ lệ câu có thuật ngữ cải cách",
+    "reform_density": "mật độ thuật ngữ cải cách",
+    "reform_in_title": "thuật ngữ cải cách ở tiêu đề",
+}
+
 # Column headings of the coverage counts, in display order.
 COUNT_HEADINGS = {
     "articles": "Số bài",

@@ -105,8 +105,13 @@ def test_explanations_name_terms_present_in_the_article(committed):
     for rec, o in zip(recs, out):
         text = normalize_text(rec["title"] + "\n" + rec["text"]).lower()
         ex = o["explanations"]
-        assert set(ex) == {"relevant", "themes", "sentiment"}
+        assert set(ex) == {"relevant", "themes", "sentiment", "relevance_factors"}
         assert set(ex["themes"]) == set(o["themes"])
+        from classifier.models import STACK_INPUTS
+
+        factors = ex["relevance_factors"]
+        assert factors and all(name in STACK_INPUTS and w > 0 for name, w in factors)
+        assert [w for _, w in factors] == sorted((w for _, w in factors), reverse=True)
         for terms in [ex["relevant"], ex["sentiment"], *ex["themes"].values()]:
             assert len(terms) <= 8
             weights = [w for _, w in terms]

@@ -171,6 +171,8 @@ def test_article_page_marks_terms_and_places_and_escapes_text(site):
             "outlet": "vnexpress", "title": "Bài có <script>window.pwned=1</script> trong tiêu đề",
             "text": "Đoạn văn <img src=x onerror=alert(1)> cải cách thủ tục.", "themes": ["procedures"],
             "terms": {"procedures": [["thủ tục", 1.0]]},
+            "factors": [["theme:civil_service", 2.1], ["reform_sentence_share", 0.7]],
+            "relevant_terms": [["cải cách thủ tục", 0.9], ["<b>x</b>", 0.1]],
             "snapshot_html": "<html><body><p>Bản lưu</p><script>window.pwned=1</script>"
                              "<a href=\"javascript:alert(1)\" onclick=\"alert(2)\">x</a></body></html>"})
         evil_id = evil.id
@@ -184,6 +186,9 @@ def test_article_page_marks_terms_and_places_and_escapes_text(site):
     page = client.get(f"/articles/{evil_id}")
     assert "<script>window.pwned" not in page.text and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page.text
     assert "<img src=x" not in page.text
+    why = re.search(r'data-field="relevance-why">(.*?)</p>', page.text, re.S).group(1)
+    assert "Vì sao liên quan" in why and "dấu hiệu lĩnh vực Công vụ; tỷ lệ câu có thuật ngữ cải cách" in why
+    assert "<q>cải cách thủ tục</q>" in why and "<b>x</b>" not in why  # terms are escaped
     snap = client.get(f"/articles/{evil_id}/snapshot")
     assert snap.status_code == 200 and "Bản lưu" in snap.text
     assert "<script" not in snap.text.lower() and "javascript:" not in snap.text and "onclick" not in snap.text

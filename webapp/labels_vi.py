@@ -1,7 +1,7 @@
 """Vietnamese names for the codes stored in the database (what staff see)."""
 from __future__ import annotations
 
-from exports.labels import OUTLET_KIND_LABELS, REVIEW_LABELS, SENTIMENT_LABELS, THEME_LABELS
+from exports.labels import OUTLET_KIND_LABELS, RELEVANCE_FACTOR_LABELS, REVIEW_LABELS, SENTIMENT_LABELS, THEME_LABELS
 
 # One vocabulary for every screen and file staff see: exports/labels.py holds it.
 THEMES = {code: label for code, label in THEME_LABELS.items() if code}
@@ -41,6 +41,14 @@ DIVISIONS = {"current": "Hiện hành (34 tỉnh)", "former": "Trước 1/7/2025
 
 def theme(code: str) -> str:
     return THEMES.get(code, code or "Không chủ đề")
+
+
+def relevance_factor(name: str) -> str:
+    """A level-2 input of the relevance model, as staff read it."""
+    if name.startswith("theme:"):
+        code = name.split(":", 1)[1]
+        return "dấu hiệu lĩnh vực " + THEME_SHORT.get(code, code)
+    return RELEVANCE_FACTOR_LABELS.get(name, name)
 
 
 def value(field: str, val) -> str:

@@ -137,7 +137,8 @@ def add_article(session, record: dict[str, Any], *, now: Optional[dt.datetime] =
         "sentiment_scores": {s: (0.7 if s == sentiment else 0.15) for s in ("positive", "neutral", "negative")},
         "provinces": record.get("provinces") or [], "provinces_current": record.get("provinces_current") or [],
         "ministries": record.get("ministries") or [], "ministries_current": record.get("ministries") or [],
-        "explanations": {"relevant": [], "themes": record.get("terms") or {}, "sentiment": []},
+        "explanations": {"relevant": record.get("relevant_terms") or [], "themes": record.get("terms") or {},
+                         "sentiment": [], "relevance_factors": record.get("factors") or []},
     }, record.get("model_version", MODEL_VERSION))
     full = f"{title}\n{text}"
     for surface, name, current, role in record.get("mentions") or []:
