@@ -23,6 +23,8 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
+from classifier.models import STACK_INPUTS
+
 TOP_K = 8
 _EXPLAINED = ("word", "head", "lex", "hlex")
 
@@ -81,8 +83,6 @@ class Explainer:
     def relevance_factors(self, z: np.ndarray, relevant: bool, k: int = 4) -> list[list]:
         """``[[input name, weight], …]``: the level-2 inputs (``models.STACK_INPUTS``) that pushed
         most toward the decision — e.g. ``theme:civil_service`` or ``reform_sentence_share``."""
-        from classifier.models import STACK_INPUTS
-
         mean, scale, coef = self.stack
         contrib = (1.0 if relevant else -1.0) * coef * (np.asarray(z, dtype=np.float64) - mean) / scale
         order = np.argsort(-contrib)[:k]

@@ -42,9 +42,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifier.features import (
-    CENTRALITY_FEATURES, DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, lexicon_terms,
-    load_lexicon,
-    centrality_matrix, term_ngram_range, to_matrix,
+    CENTRALITY_FEATURES, DOC, HEAD, HEAD_RAW, RAW, SENTIMENTS, THEMES, TOKEN_PATTERN, Doc, centrality_matrix,
+    lexicon_terms, load_lexicon, term_ngram_range, to_matrix,
 )
 
 
@@ -236,34 +235,38 @@ def _score_threshold(y: np.ndarray, p: np.ndarray, max_fpr: Optional[float], def
 STACK_INPUTS = ("relevance_terms",) + tuple(f"theme:{c}" for c in THEMES) + CENTRALITY_FEATURES
 
 
-def stack_inputs(rel: LogisticRegression, themes: dict[str, LogisticRegression], X, centrality: np.ndarray) -> np.ndarray:
-    """Level-2 inputs (named in ``STACK_INPUTS``): the relevance margin, one margin per theme
-    (0 for a theme without a model), then the centrality figures."""
+def _margins(rel: LogisticRegression, themes: dict[str, LogisticRegression], X) -> np.ndarray:
+    """The level-1 margins: relevance, then one per theme (0 for a theme without a model)."""
     cols = [rel.decision_function(X)]
     cols += [themes[c].decision_function(X) if c in themes else np.zeros(X.shape[0]) for c in THEMES]
-    return np.hstack([np.stack(cols, 1), centrality])
+    return np.stack(cols, 1)
+
+
+def stack_inputs(rel: LogisticRegression, themes: dict[str, LogisticRegression], X, centrality: np.ndarray) -> np.ndarray:
+    """Level-2 inputs (named in ``STACK_INPUTS``): the level-1 margins, then the centrality figures."""
+    return np.hstack([_margins(rel, themes, X), centrality])
 
 
 def _fit_stack(X, docs: Sequence[Doc], y_rel: np.ndarray, themes: Sequence[Sequence[str]], s: Settings,
-               rel_mask: np.ndarray) -> tuple[dict, Pipeline, float]:
-    """Level-1 theme models, the level-2 model and its threshold (see the module docstring).
+               rel_mask: np.ndarray) -> Optional[tuple[dict, Pipeline, float]]:
+    """Level-1 theme models, the level-2 model and its threshold (see the module docstring);
+    None when a relevance class has too few articles to cross-validate (fewer than 2).
 
     Level 2 is trained on out-of-fold level-1 margins (``inner_folds`` folds); its own
     out-of-fold probabilities (folds drawn with another seed) choose the threshold."""
+    k = min(s.inner_folds, int(np.bincount(y_rel, minlength=2).min()))
+    if k < 2:
+        return None
     y_th = {c: np.asarray([int(y_rel[i] == 1 and c in (themes[i] or [])) for i in range(len(y_rel))])
             for c in THEMES}
     usable = {c: y for c, y in y_th.items() if 1 < y.sum() < len(y)}
-    H = centrality_matrix(docs)
-    k = min(s.inner_folds, int(np.bincount(y_rel, minlength=2).min()))
-    if k < 2:
-        raise ValueError("relevance stack: need at least 2 relevant and 2 non-relevant articles")
     M = np.zeros((len(y_rel), 1 + len(THEMES)))
     for tr, te in StratifiedKFold(k, shuffle=True, random_state=s.seed).split(X, y_rel):
         rel = _fit_on_columns(_lr(s.relevance_C, s.seed), X[tr], y_rel[tr], rel_mask)
         th = {c: _fit_on_columns(_lr(s.stack_theme_C, s.seed), X[tr], y[tr], rel_mask)
               for c, y in usable.items() if 0 < y[tr].sum() < len(tr)}
-        M[te] = stack_inputs(rel, th, X[te], H[te])[:, :1 + len(THEMES)]
-    Z = np.hstack([M, H])
+        M[te] = _margins(rel, th, X[te])
+    Z = np.hstack([M, centrality_matrix(docs)])
     level2 = Pipeline([("scale", StandardScaler()),
                        ("clf", LogisticRegression(C=s.stack_C, class_weight="balanced", max_iter=3000,
                                                   random_state=s.seed))])
@@ -364,10 +367,11 @@ def train(docs: Sequence[Doc], relevant: Sequence[bool], themes: Sequence[Sequen
 
     rel_clf = _lr(s.relevance_C, s.seed)
     rel_mask = block_mask(ct, s.relevance_blocks, X.shape[1])
+    stacked = _fit_stack(X, docs, y_rel, themes, s, rel_mask) if s.relevance_stack else None
     stack_themes, rel_stack = {}, None
-    if s.relevance_stack and np.bincount(y_rel, minlength=2).min() >= 2:
-        stack_themes, rel_stack, rel_t = _fit_stack(X, docs, y_rel, themes, s, rel_mask)
-    else:
+    if stacked is not None:
+        stack_themes, rel_stack, rel_t = stacked
+    else:  # the word model alone
         p_inner = _inner_proba(rel_clf, X[:, np.flatnonzero(rel_mask)], y_rel, s.inner_folds, s.seed)
         rel_t = _score_threshold(y_rel, p_inner, max_fpr=s.max_fpr)
     _compact(_fit_on_columns(rel_clf, X, y_rel, rel_mask))
