@@ -156,44 +156,32 @@ def test_outlet_row_fits_the_outlets_table(bundled):
 
 
 # --------------------------------------------------------------------------- validation errors
-CASES = {
-    "unknown outlet key": ('''\
+# The first lines of most bad registries below: one valid outlet (indented like the cases).
+BAO_X = """\
         [[outlet]]
         id = "bao-x"
         name = "Báo X"
         domain = "baox.vn"
         kind = "national"
+"""
+CASES = {
+    "unknown outlet key": (BAO_X + '''\
         feed = ["https://baox.vn/rss"]  # <-
         ''', "bao-x", "unknown key 'feed'"),
-    "unknown listing key": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "unknown listing key": (BAO_X + '''\
 
         [[outlet.listing]]
         url = "https://baox.vn/thoi-su"
         pattern = '-\\d+\\.html$'  # <-
         ''', "bao-x", "listing #1: unknown key 'pattern'"),
-    "unknown politeness key": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "unknown politeness key": (BAO_X + '''\
         feeds = ["https://baox.vn/rss"]
 
         [outlet.politeness]
         delay = 2
         concurency = 1  # <-
         ''', "bao-x", "unknown key 'concurency'"),
-    "unknown rules key": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "unknown rules key": (BAO_X + '''\
         feeds = ["https://baox.vn/rss"]
 
         [[outlet.rules]]
@@ -207,23 +195,13 @@ CASES = {
         kind = "national"
         feeds = ["https://baox.vn/rss"]
         ''', "bao-x", "missing required key 'name'"),
-    "bad url in a multi-line array": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "bad url in a multi-line array": (BAO_X + '''\
         feeds = [
             "https://baox.vn/rss/a.rss",
             "ftp://baox.vn/rss/b.rss",  # <-
         ]
         ''', "bao-x", "feeds: not an http(s) URL"),
-    "url without host": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "url without host": (BAO_X + '''\
         sitemaps = ["https:///sitemap.xml"]  # <-
         ''', "bao-x", "sitemaps: not an http(s) URL with a host"),
     "bad domain": ('''\
@@ -297,35 +275,20 @@ CASES = {
         kind = "national"
         feeds = ["https://baoa.vn/rss/b.rss"]
         ''', "bao-b", "duplicate domain 'baoa.vn': already claimed by [bao-a] at line 1"),
-    "bad regex": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "bad regex": (BAO_X + '''\
 
         [[outlet.listing]]
         url = "https://baox.vn/thoi-su"
         article_pattern = '-(\\d+\\.html$'  # <-
         ''', "bao-x", "listing #1.article_pattern: bad regular expression"),
-    "pages without pagination": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "pages without pagination": (BAO_X + '''\
 
         [[outlet.listing]]
         url = "https://baox.vn/thoi-su"
         article_pattern = '-\\d+\\.html$'
         max_pages = 4  # <-
         ''', "bao-x", "max_pages = 4 needs next_page"),
-    "next_page without {page}": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "next_page without {page}": (BAO_X + '''\
 
         [[outlet.listing]]
         url = "https://baox.vn/thoi-su"
@@ -339,12 +302,7 @@ CASES = {
         domain = "baox.vn"
         kind = "national"
         ''', "bao-x", "nothing to crawl"),
-    "bad politeness value": ('''\
-        [[outlet]]
-        id = "bao-x"
-        name = "Báo X"
-        domain = "baox.vn"
-        kind = "national"
+    "bad politeness value": (BAO_X + '''\
         feeds = ["https://baox.vn/rss"]
         politeness = { delay = -1 }  # <-
         ''', "bao-x", "politeness.delay: expected seconds >= 0"),
