@@ -37,6 +37,16 @@ def need_service(name: str, host: str, port: int) -> None:
     pytest.skip(msg + " (start it, see DEVELOPERS.md; under CI=true this fails)")
 
 
+@pytest.fixture
+def fast_hashes(monkeypatch):
+    """Real argon2id, with small cost parameters so that login tests stay fast."""
+    from argon2 import PasswordHasher
+
+    import storage.users
+
+    monkeypatch.setattr(storage.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():

@@ -38,18 +38,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(sqlite_url, monkeypatch):
+def served(sqlite_url, fast_hashes):
     _need_chromium()
     import uvicorn
-    from argon2 import PasswordHasher
 
-    import storage.users
     from storage.db import session_scope
     from storage.users import create_user
     from webapp import sample
     from webapp.app import create_app
 
-    monkeypatch.setattr(storage.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     with session_scope(sqlite_url) as s:
         sample.seed(s)
         create_user(s, "admin", PASSWORD, "admin")

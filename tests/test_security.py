@@ -20,13 +20,7 @@ from webapp.security import LoginRateLimiter, safe_next
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    from argon2 import PasswordHasher
-
-    import storage.users
-
-    monkeypatch.setattr(storage.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("fast_hashes")  # real argon2id, cheap parameters (conftest)
 
 
 @pytest.fixture

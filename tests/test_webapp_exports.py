@@ -33,14 +33,7 @@ TITLE_RE = re.compile(r'class="title" href="/articles/\d+">([^<]+)</a>')
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    """Real argon2id, with small cost parameters so that the tests stay fast."""
-    from argon2 import PasswordHasher
-
-    import storage.users
-
-    monkeypatch.setattr(storage.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("fast_hashes")  # real argon2id, cheap parameters (conftest)
 
 
 @pytest.fixture(autouse=True)
