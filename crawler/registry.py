@@ -34,6 +34,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_REGISTRY = Path(__file__).with_name("sources.toml")
+SOURCES_ENV = "REFORMWATCH_SOURCES"  # the registry in use when none is given (command line, spider, schedule)
+
+
+def default_registry_path() -> Path:
+    """The registry used when none is named: ``$REFORMWATCH_SOURCES``, else the bundled one."""
+    return Path(os.environ.get(SOURCES_ENV) or DEFAULT_REGISTRY).expanduser()
 
 KINDS = ("national", "local", "specialized", "government_portal")
 
@@ -906,12 +912,12 @@ _cache_lock = threading.Lock()
 def load_registry(
     path: Optional[str | os.PathLike] = None, *, base_url: Optional[str] = None, check_selectors: bool = True
 ) -> Registry:
-    """Read, validate and return the registry at ``path`` (default: the bundled ``sources.toml``).
+    """Read, validate and return the registry at ``path`` (default: ``default_registry_path()``).
 
     ``{base}`` in URLs becomes ``base_url`` and ``{host}`` in domains its host[:port] (the demo
     outlets on 127.0.0.1). Cached per (path, modification time, base_url).
     """
-    p = Path(path).expanduser() if path else DEFAULT_REGISTRY
+    p = Path(path).expanduser() if path else default_registry_path()
     try:
         stat = p.stat()
         text = p.read_text(encoding="utf-8")
@@ -959,9 +965,6 @@ def infer_province_from_host(host: str) -> Optional[str]:
             if best is None or len(key) > best[0]:
                 best = (len(key), name)
     return best[1] if best else None
-
-
-SOURCES_ENV = "REFORMWATCH_SOURCES"  # the registry in use when none is given (as on the command line)
 
 
 def _default_registry(path: Optional[str]) -> Optional[Registry]:

@@ -627,3 +627,15 @@ def test_rule_selectors_that_do_not_compile_are_registry_errors(tmp_path):
     problems = problems_of(path)
     assert [(p.line, p.outlet) for p in problems] == [(marker_line(path.read_text()), "x")]
     assert "rules #1.body" in problems[0].message
+
+
+def test_default_registry_follows_the_environment_everywhere(tmp_path, monkeypatch):
+    """One default for every caller (commands, spider, scheduler): $REFORMWATCH_SOURCES, else bundled."""
+    from crawler.registry import DEFAULT_REGISTRY, default_registry_path
+
+    path = write(tmp_path, DEMO.replace("{host}", "127.0.0.1:8765").replace("{base}", "http://127.0.0.1:8765"))
+    monkeypatch.setenv("REFORMWATCH_SOURCES", str(path))
+    assert default_registry_path() == path and load_registry().path == path
+    assert load_registry(DEFAULT_REGISTRY).path == DEFAULT_REGISTRY  # a named registry wins
+    monkeypatch.delenv("REFORMWATCH_SOURCES")
+    assert load_registry().path == DEFAULT_REGISTRY

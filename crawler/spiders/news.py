@@ -112,7 +112,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         from crawler.registry import load_registry
 
-        self.registry = load_registry(sources or os.environ.get("REFORMWATCH_SOURCES") or None)
+        self.registry = load_registry(sources or None)  # default: $REFORMWATCH_SOURCES, else bundled
         ids = [s for s in (source or "").split(",") if s.strip()]
         self.outlets = self.registry.select(ids or None)
         self.outlet_by_id = {o.id: o for o in self.outlets}

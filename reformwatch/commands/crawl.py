@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 
 from reformwatch.cli import UsageError, add_db_argument
+from reformwatch.commands.sources import add_sources_argument
 
 COLUMNS = ("pages", "new", "updated", "unchanged", "skipped", "duplicates", "errors")
 HEADERS = ("trang", "mới", "cập nhật", "không đổi", "bỏ qua", "trùng", "lỗi")
@@ -23,8 +24,7 @@ def register(sub) -> None:
         help="thu thập bài báo: crawl outlets of the source registry into the database",
         description="Crawl the outlets of the source registry (feeds, sitemaps, listing pages) into the database.",
     )
-    p.add_argument("--sources", metavar="FILE", default=None,
-                   help="source registry (TOML; default: $REFORMWATCH_SOURCES, else crawler/sources.toml)")
+    add_sources_argument(p)
     p.add_argument("--source", metavar="ID", action="append", default=[],
                    help="crawl only this outlet id (repeatable, or comma-separated); default: every outlet")
     p.add_argument("--since", metavar="YYYY-MM-DD", default=None,
@@ -55,7 +55,7 @@ def format_summary(summary: dict) -> str:
 
 
 def _run(args) -> int:
-    from reformwatch.commands.sources import registry_or_exit, sources_path
+    from reformwatch.commands.sources import registry_or_exit
 
     since = parse_since_arg(args.since)
     registry = registry_or_exit(args.sources)  # exits 2 with every problem printed
@@ -75,7 +75,7 @@ def _run(args) -> int:
         raise UsageError(f"--db {args.db!r}: {exc}") from None
     from crawler.run import CrawlFailed, run_crawl
 
-    path = sources_path(args.sources) or (str(registry.path) if registry.path else None)
+    path = str(registry.path) if registry.path else None
     try:
         summary = run_crawl(db_url=db_url, sources_path=path, source_ids=ids, since=since)
     except CrawlFailed as exc:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from reformwatch.cli import UsageError, add_db_argument
+from reformwatch.commands.sources import add_sources_argument
 
 
 def register(sub) -> None:
@@ -15,7 +16,7 @@ def register(sub) -> None:
         "runs of the same group from overlapping (Redis lock when REDIS_URL is set, else a file lock).",
     )
     p.add_argument("--config", type=Path, default=None, help="schedule file (default: the bundled reformwatch/schedules.toml)")
-    p.add_argument("--sources", type=Path, default=None, help="source registry file (default: crawler/sources.toml)")
+    add_sources_argument(p)
     add_db_argument(p)
     p.add_argument("--once", metavar="GROUP", help="run this group once now (for cron / systemd timers) and exit")
     p.add_argument("--check", action="store_true", help="validate the schedule file, print the next run times, exit")

@@ -5,13 +5,11 @@ runs on an invalid registry.
 """
 from __future__ import annotations
 
-import os
 import sys
 from typing import Optional
 
 from reformwatch.cli import UsageError, add_db_argument
 
-ENV_VAR = "REFORMWATCH_SOURCES"
 FLAG_THRESHOLD = 3  # consecutive failures or zero-article runs before an outlet is flagged
 RECENT_RUNS = 5
 KIND_LABELS = {
@@ -27,12 +25,8 @@ def add_sources_argument(parser) -> None:
         "--sources",
         metavar="FILE",
         default=None,
-        help=f"source registry (TOML; default: ${ENV_VAR}, else the bundled crawler/sources.toml)",
+        help="source registry (TOML; default: $REFORMWATCH_SOURCES, else the bundled crawler/sources.toml)",
     )
-
-
-def sources_path(path: Optional[str] = None) -> Optional[str]:
-    return path or os.environ.get(ENV_VAR) or None
 
 
 def registry_or_exit(path: Optional[str] = None, *, base_url: Optional[str] = None):
@@ -40,7 +34,7 @@ def registry_or_exit(path: Optional[str] = None, *, base_url: Optional[str] = No
     from crawler.registry import RegistryError, load_registry
 
     try:
-        return load_registry(sources_path(path), base_url=base_url)
+        return load_registry(path, base_url=base_url)
     except RegistryError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -76,9 +70,8 @@ def register(sub) -> None:
 def _check(args) -> int:
     from crawler.registry import KINDS, RegistryError, load_registry
 
-    path = sources_path(args.sources)
     try:
-        registry = load_registry(path)
+        registry = load_registry(args.sources)
     except RegistryError as exc:
         for problem in exc.problems:
             print(problem)
