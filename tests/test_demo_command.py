@@ -1,4 +1,5 @@
 """`reformwatch demo`: the README's first command, end to end on the bundled demo outlets."""
+import os
 import socket
 
 from sqlalchemy import func, select
@@ -17,7 +18,9 @@ def _free_port() -> int:
 def test_demo_runs_the_whole_pipeline_and_a_second_run_is_incremental(sqlite_url, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("REFORMWATCH_HOME", str(tmp_path / "home"))
     port = str(_free_port())  # the same address twice: the demo outlets' URLs stay the same
+    monkeypatch.delenv("REFORMWATCH_SOURCES", raising=False)
     assert main(["demo", "--db", sqlite_url, "--port", port]) == 0
+    assert "REFORMWATCH_SOURCES" not in os.environ  # the demo's registry does not leak into the caller
     out = capsys.readouterr().out
     assert "Thu thập" in out and "TỔNG" in out
     with session_scope(sqlite_url) as s:

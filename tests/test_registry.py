@@ -58,7 +58,9 @@ def problems_of(path: Path, **kw) -> list[Problem]:
 # --------------------------------------------------------------------------- bundled registry
 @pytest.fixture(scope="module")
 def bundled():
-    return load_registry()
+    from crawler.registry import DEFAULT_REGISTRY
+
+    return load_registry(DEFAULT_REGISTRY)
 
 
 def test_bundled_registry_validates_and_is_large_enough(bundled):

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import sys
 import time
+from contextlib import contextmanager
 
 from reformwatch.cli import add_db_argument
 
@@ -48,9 +49,10 @@ def _run(args) -> int:
         summary = run_crawl(db_url=db_url, sources_path=site.registry_path,
                             settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "EXTRACTION_PROCESSES": 1})
         _print_crawl(summary)
-        # local demo outlets share 127.0.0.1: the classifier finds their home province in this registry
-        os.environ["REFORMWATCH_SOURCES"] = str(site.registry_path)
-        annotated = _annotate(db_url)
+        # local demo outlets share 127.0.0.1: the classifier finds their home province in this
+        # registry (annotate's workers inherit the environment); restored afterwards
+        with _environment(REFORMWATCH_SOURCES=str(site.registry_path)):
+            annotated = _annotate(db_url)
         if annotated is not None:
             print(f"\nPhân loại: {annotated} bài được gán nhãn bởi mô hình.")
         if annotated is not None:
@@ -68,6 +70,21 @@ def _run(args) -> int:
     stored = sum(s.get("new", 0) + s.get("updated", 0) + s.get("unchanged", 0) + s.get("duplicates", 0)
                  for s in summary.get("sources", {}).values())
     return 0 if stored or not errors else 1
+
+
+@contextmanager
+def _environment(**values: str):
+    """Set environment variables for the block, then put back what was there."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _start_site(DemoSite, args):
